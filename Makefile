@@ -1,0 +1,36 @@
+# The README's two commands: `make run` (set up, export five-senses to an MP3) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PRACTICE ?= five-senses
+OUT ?= $(PRACTICE).mp3
+
+.PHONY: run export test lint clean
+
+run: export
+
+export: $(VENV)/.installed
+	$(BIN)/practice export $(PRACTICE) -o $(OUT)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check player tests
+	$(BIN)/mypy
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,5 @@
+"""`python -m player` runs the same CLI as the `practice` command."""
+
+from player.cli import main
+
+main()

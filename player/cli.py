@@ -1,0 +1,248 @@
+"""The `practice` command: option parsing and turning PlayerErrors into messages and exit codes.
+
+Everything a test would want to call lives in the core modules; this file only wires them up.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from player import SAMPLE_RATE, __version__
+from player.durations import format_clock, format_duration, parse_duration
+from player.errors import PlayerError, ScriptError
+from player.export import Tags, export, format_for
+from player.library import builtin_folder, builtin_names, resolve_script
+from player.mixer import Mixer
+from player.model import Script
+from player.schema import ENGINES
+from player.script import Overrides, load_script, parse_set_options
+from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
+from player.voices import Speaker, open_engine
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class PracticeGroup(click.Group):
+    """A click group that prints PlayerErrors as plain messages, never tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; map errors to exit codes (1 user error, 2 usage, 130 Ctrl-C)."""
+        try:
+            return super().invoke(ctx)
+        except ScriptError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            count = len(error.problems)
+            click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+            sys.exit(error.exit_code)
+        except PlayerError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("\nStopped.", err=True)
+            sys.exit(130)
+
+
+def _duration_option(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """Parse a duration option (`10m`, `90s`, `1m30s`) for click."""
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def session_options(command: F) -> F:
+    """The options every command that renders a session shares, spelled the same everywhere."""
+    options = [
+        click.option("--set", "set_vars", multiple=True, metavar="KEY=VALUE",
+                     help="Fill a script variable, e.g. --set name=Sam (repeatable)."),
+        click.option("--length", callback=_duration_option, metavar="DURATION",
+                     help="Target length, e.g. 10m: flexible pauses stretch or shrink to fit."),
+        click.option("--pace", type=click.FloatRange(0.25, 4.0), metavar="FACTOR",
+                     help="Multiply every pause (0.5 brisker, 2.0 slower)."),
+        click.option("--engine", type=click.Choice(ENGINES), help="Speech engine."),
+        click.option("--voice", metavar="ID", help="An engine voice id (see the engine's voices)."),
+        click.option("--rate", type=click.FloatRange(0.5, 2.0), metavar="FACTOR",
+                     help="Speaking rate: 1.0 is the engine's normal pace."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _overrides(set_vars: tuple[str, ...], length: float | None, pace: float | None,
+               engine: str | None, voice: str | None, rate: float | None) -> Overrides:
+    """Command-line options as Overrides for the script loader."""
+    return Overrides(vars=parse_set_options(set_vars), length=length, pace=pace, engine=engine,
+                     voice=voice, rate=rate)
+
+
+@contextmanager
+def _progress(label: str, total: int, enabled: bool = True) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (hidden when stderr is not a terminal)."""
+    if not enabled or total <= 0 or not sys.stderr.isatty():
+        yield lambda _n: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True) as bar:
+        yield bar.update
+
+
+def _compile(script: Script, quiet: bool = False) -> Timeline:
+    """The exact timeline, synthesizing uncached speech with a progress bar."""
+    speaker = Speaker(open_engine(script.voice.engine))
+    new = speaker.count_new(speech_requests(script))
+    with _progress("Synthesizing speech", new, enabled=not quiet) as advance:
+        return compile_timeline(script, speaker, progress=advance)
+
+
+@click.group(cls=PracticeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="practice")
+def cli() -> None:
+    """Voice-guided grounding and breathing practices, from YAML scripts.
+
+    SCRIPT is a path to a .yaml file or the name of a built-in practice.
+
+    \b
+    Examples:
+      practice list
+      practice check my-practice.yaml
+      practice show five-senses
+      practice export five-senses -o five-senses.mp3
+
+    These practices support, and do not replace, care from a professional. If numbness
+    persists or you feel unsafe, please reach out to a professional or local emergency services.
+    """
+
+
+@cli.command("list")
+def list_command() -> None:
+    """List the built-in practices with their length and description.
+
+    \b
+    Example:
+      practice list
+    """
+    names = builtin_names()
+    if not names:
+        click.echo(f"No built-in practices found in {builtin_folder()}.")
+        return
+    width = max(len(name) for name in names)
+    for name in names:
+        try:
+            script = load_script(builtin_folder() / f"{name}.yaml")
+            length = format_duration(estimate_timeline(script).seconds)
+            summary = script.description.strip().split("\n")[0]
+        except PlayerError as error:
+            length, summary = "?", f"(cannot be loaded: {str(error).splitlines()[0]})"
+        click.echo(f"{name:<{width}}  {length:>6}  {summary}")
+    click.echo("\nThese practices support, and do not replace, care from a professional.")
+
+
+@cli.command()
+@click.argument("scripts", nargs=-1, required=True, metavar="SCRIPT...")
+@session_options
+def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | None,
+          pace: float | None, engine: str | None, voice: str | None, rate: float | None) -> None:
+    """Validate scripts: report every problem as FILE:LINE:COL, or the length and chapters.
+
+    The length is an estimate until the speech is synthesized (`practice show` is exact).
+
+    \b
+    Examples:
+      practice check my-practice.yaml
+      practice check scripts/*.yaml --set name=Sam
+    """
+    overrides = _overrides(set_vars, length, pace, engine, voice, rate)
+    problems = []
+    for name in scripts:
+        try:
+            script = load_script(resolve_script(name), overrides)
+            timeline = estimate_timeline(script)
+        except ScriptError as error:
+            problems.extend(error.problems)
+            continue
+        chapters = ", ".join(chapter.title for chapter in timeline.chapters) or "none"
+        click.echo(f"{script.source}: ok, about {format_duration(timeline.seconds)}, "
+                   f"{len(timeline.chapters)} chapters ({chapters})")
+    if problems:
+        raise ScriptError(problems)
+
+
+@cli.command()
+@click.argument("script_name", metavar="SCRIPT")
+@session_options
+def show(script_name: str, set_vars: tuple[str, ...], length: float | None, pace: float | None,
+         engine: str | None, voice: str | None, rate: float | None) -> None:
+    """Show the timeline: each step's start time, the chapters and the exact length.
+
+    Speech is synthesized (or taken from the cache) to know its exact length.
+
+    \b
+    Examples:
+      practice show five-senses
+      practice show five-senses --length 10m
+    """
+    script = load_script(resolve_script(script_name),
+                         _overrides(set_vars, length, pace, engine, voice, rate))
+    timeline = _compile(script)
+    rate_hz = timeline.sample_rate
+    click.echo(f"{script.title} ({script.source})")
+    chapter_starts = {chapter.start: chapter.title for chapter in timeline.chapters}
+    for mark in timeline.steps:
+        if mark.kind == "chapter":
+            click.echo(f"\n{format_clock(mark.start / rate_hz)}  == {mark.label} ==")
+            continue
+        label = mark.label if len(mark.label) <= 64 else mark.label[:61] + "..."
+        if mark.kind == "pause" and "flexible" in mark.label:
+            label = f"{format_duration(mark.length / rate_hz)} (flexible, written {mark.label.split()[0]})"
+        click.echo(f"{format_clock(mark.start / rate_hz)}  {mark.kind:<8} {label}")
+    click.echo(f"\n{len(chapter_starts)} chapters; total {format_clock(timeline.seconds)} "
+               f"({timeline.length:,} samples at {rate_hz} Hz)")
+
+
+@cli.command("export")
+@click.argument("script_name", metavar="SCRIPT")
+@click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path),
+              help="The file to write (default: SCRIPT-NAME.mp3 here).")
+@click.option("--format", "fmt", type=click.Choice(["mp3", "wav"]),
+              help="Output format (default: from the file's extension).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@session_options
+def export_command(script_name: str, output: Path | None, fmt: str | None, quiet: bool,
+                   set_vars: tuple[str, ...], length: float | None, pace: float | None,
+                   engine: str | None, voice: str | None, rate: float | None) -> None:
+    """Render a practice to an audio file (MP3 or WAV) for a phone or any player.
+
+    The file is written to a temporary name and renamed when complete, so an interrupted
+    export never leaves a half file behind.
+
+    \b
+    Examples:
+      practice export five-senses -o five-senses.mp3
+      practice export my-practice.yaml -o sam.mp3 --set name=Sam --length 10m
+      practice export five-senses -o five-senses.wav
+    """
+    script = load_script(resolve_script(script_name),
+                         _overrides(set_vars, length, pace, engine, voice, rate))
+    target = output or Path(f"{script.name}.{fmt or 'mp3'}")
+    format_for(target, fmt)  # fail on a bad extension before any synthesis
+    timeline = _compile(script, quiet)
+    mixer = Mixer(timeline)
+    tags = Tags(title=script.title, artist=script.author, comment=script.description.strip())
+    with _progress(f"Writing {target.name}", mixer.length, enabled=not quiet) as advance:
+        export(mixer, target, fmt, tags, advance)
+    size = target.stat().st_size / 1_000_000
+    click.echo(f"Wrote {target} ({format_duration(timeline.length / SAMPLE_RATE)}, {size:.1f} MB)")
+
+
+def main() -> None:
+    """Entry point of the `practice` command."""
+    cli(prog_name="practice")

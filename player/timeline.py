@@ -1,0 +1,538 @@
+"""Script to Timeline: every sound placed in time, in samples, before any audio is mixed.
+
+Compiling walks the steps twice: once to collect every line to speak (so the whole session is
+synthesized as one batch), then again with the clips in hand to lay out spans of time. Length
+solving (`--length`) adjusts the flexible spans before anything is placed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from player import SAMPLE_RATE
+from player.durations import format_duration
+from player.errors import Problem, ScriptError
+from player.model import (
+    AmbientChange,
+    AmbientSettings,
+    Breathe,
+    Chapter,
+    Chime,
+    Pause,
+    Play,
+    Repeat,
+    Say,
+    Script,
+    Silence,
+    Step,
+    Where,
+)
+from player.schema import MAX_SESSION_SECONDS
+from player.script import did_you_mean
+from player.sounds import CHIMES, breath_tone, chime, is_builtin_chime, load_audio_file
+from player.sounds.files import AudioFileError
+from player.text import InlinePause, split_say
+from player.voices.audio import trim_silence
+from player.voices.base import Progress, SpeechRequest
+
+Clip = npt.NDArray[np.float32]
+
+DEFAULT_FLEX_MIN = 0.5
+"""A flexible pause without `min` may shrink to half its written length."""
+ESTIMATED_WORDS_PER_SECOND = 2.6
+"""For estimates before synthesis: an unhurried speaking pace at rate 1.0."""
+BREATH_WORDS = {"in": "Breathe in", "hold": "Hold", "out": "And out", "hold_out": "Hold"}
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A clip placed at a start sample."""
+
+    start: int
+    clip: str
+    """Key into Timeline.clips."""
+    gain: float
+    kind: str
+    """speech, chime, tone or recording."""
+
+
+@dataclass(frozen=True)
+class StepMark:
+    """Where one step sits in time, for `practice show`."""
+
+    start: int
+    length: int
+    kind: str
+    label: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """A named section starting at a sample."""
+
+    start: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One transcript line: the text as written and when it is spoken."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class BedChange:
+    """The ambient bed changes at a sample, crossfading over `crossfade` samples."""
+
+    start: int
+    sound: str | None
+    crossfade: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A whole session in samples at `sample_rate`: plain data, cheap to inspect."""
+
+    title: str
+    length: int
+    sounds: tuple[Sound, ...]
+    clips: Mapping[str, Clip]
+    steps: tuple[StepMark, ...]
+    chapters: tuple[ChapterMark, ...]
+    cues: tuple[Cue, ...]
+    ambient: AmbientSettings
+    bed_changes: tuple[BedChange, ...]
+    sample_rate: int = SAMPLE_RATE
+    estimated: bool = False
+    """True when speech lengths are guesses (no synthesis yet)."""
+
+    @property
+    def seconds(self) -> float:
+        """The session's length in seconds."""
+        return self.length / self.sample_rate
+
+    def sound_end(self, sound: Sound) -> int:
+        """The sample just after a placed sound."""
+        return sound.start + len(self.clips[sound.clip])
+
+
+# -- spans: the layout before placement ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SoundEvent:
+    clip: str
+    gain: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class _CueEvent:
+    text: str
+    length: int
+
+
+@dataclass(frozen=True)
+class _ChapterEvent:
+    title: str
+
+
+@dataclass(frozen=True)
+class _BedEvent:
+    sound: str | None
+    crossfade: int
+
+
+_Event = _SoundEvent | _CueEvent | _ChapterEvent | _BedEvent
+
+
+@dataclass
+class _Span:
+    """A stretch of time; flexible spans may change length when a target length is set."""
+
+    samples: int
+    low: int = 0
+    high: int = 0
+    flexible: bool = False
+    events: list[tuple[int, _Event]] = field(default_factory=list)
+    """(offset in samples from the span's start, event)."""
+
+
+@dataclass
+class _StepRange:
+    """A step's spans, first to one past the last."""
+
+    kind: str
+    label: str
+    where: Where
+    first: int
+    end: int = 0
+
+
+ClipSource = Callable[[SpeechRequest], Clip]
+
+
+class _Layout:
+    """Turns steps into spans; `speech` supplies the clip for each line."""
+
+    def __init__(self, script: Script, speech: ClipSource, real_clips: bool) -> None:
+        self.script = script
+        self.speech = speech
+        self.real_clips = real_clips
+        self.spans: list[_Span] = []
+        self.steps: list[_StepRange] = []
+        self.clips: dict[str, Clip] = {}
+        self.problems: list[Problem] = []
+
+    def fail(self, where: Where, message: str) -> None:
+        """Record a problem at a step."""
+        self.problems.append(Problem(where.file, where.line, where.column, message))
+
+    def gap(self, seconds: float) -> None:
+        """Quiet time of a fixed length."""
+        if seconds > 0:
+            self.spans.append(_Span(_samples(seconds)))
+
+    def place(self, key: str, clip: Clip, gain: float, kind: str, text: str | None = None,
+              advance: bool = True) -> None:
+        """A clip at the current time; it takes its own length unless `advance` is False."""
+        self.clips[key] = clip
+        span = _Span(len(clip) if advance else 0)
+        span.events.append((0, _SoundEvent(key, gain, kind)))
+        if text is not None:
+            span.events.append((0, _CueEvent(text, len(clip))))
+        self.spans.append(span)
+
+    def marker(self, event: _Event) -> None:
+        """A zero-length event at the current time."""
+        self.spans.append(_Span(0, events=[(0, event)]))
+
+    def walk(self, steps: Sequence[Step]) -> None:
+        """Lay out steps in order, unrolling repeats."""
+        for step in steps:
+            if isinstance(step, Repeat):
+                for _ in range(step.count):
+                    self.walk(step.steps)
+                continue
+            record = _StepRange(_kind(step), _label(step), step.where, len(self.spans))
+            self.steps.append(record)
+            self.step(step)
+            record.end = len(self.spans)
+
+    def step(self, step: Step) -> None:
+        """Lay out one step."""
+        pace = self.script.pace
+        if isinstance(step, Say):
+            self.say(step)
+        elif isinstance(step, Pause):
+            self.pause(step, pace)
+        elif isinstance(step, Chapter):
+            self.marker(_ChapterEvent(step.title))
+        elif isinstance(step, Chime):
+            clip = self.chime_clip(step.sound, step.where)
+            if clip is not None:
+                self.place(f"chime:{step.sound}", clip, step.volume, "chime")
+        elif isinstance(step, Breathe):
+            self.breathe(step)
+        elif isinstance(step, Play):
+            self.recording(step)
+        elif isinstance(step, AmbientChange):
+            self.marker(_BedEvent(step.sound, _samples(step.crossfade)))
+        elif isinstance(step, Silence):
+            self.silence(step)
+
+    def request(self, text: str, voice: str | None = None, rate: float | None = None) -> SpeechRequest:
+        """A speech request with the script's voice settings."""
+        settings = self.script.voice
+        return SpeechRequest(text=text, voice=voice or settings.name,
+                             rate=rate if rate is not None else settings.rate, volume=settings.volume)
+
+    def say(self, step: Say) -> None:
+        """Sentences with the sentence gap between them, inline pauses, then pause_after."""
+        try:
+            parts = split_say(step.text)
+        except ValueError as error:
+            self.fail(step.where, str(error))
+            return
+        previous_spoken = False
+        for part in parts:
+            if isinstance(part, InlinePause):
+                self.gap(part.seconds * self.script.pace)
+                previous_spoken = False
+                continue
+            if previous_spoken:
+                self.gap(self.script.voice.sentence_gap)
+            request = self.request(part.text, step.voice, step.rate)
+            self.place(_speech_key(request), self.speech(request), 1.0, "speech", text=part.text)
+            previous_spoken = True
+        self.gap(step.pause_after * self.script.pace)
+
+    def pause(self, step: Pause, pace: float) -> None:
+        """A pause; a flexible one remembers how far it may shrink and stretch."""
+        length = _samples(step.seconds * pace)
+        if not step.flexible:
+            self.spans.append(_Span(length))
+            return
+        low = step.minimum if step.minimum is not None else step.seconds * DEFAULT_FLEX_MIN
+        high = step.maximum if step.maximum is not None else MAX_SESSION_SECONDS
+        self.spans.append(_Span(length, low=_samples(low * pace),
+                                high=max(_samples(high * pace), length), flexible=True))
+
+    def chime_clip(self, sound: str, where: Where) -> Clip | None:
+        """A built-in chime or a chime file."""
+        if is_builtin_chime(sound):
+            return chime(sound)
+        if "/" in sound or "\\" in sound or "." in sound:
+            return self.file_clip(sound, where)
+        self.fail(where, f"unknown chime '{sound}'{did_you_mean(sound, tuple(CHIMES))}; "
+                  f"built-in chimes: {', '.join(CHIMES)}, or give a file path")
+        return None
+
+    def file_clip(self, path: str, where: Where) -> Clip | None:
+        """Audio from a file, or a located problem."""
+        try:
+            return load_audio_file(Path(path))
+        except AudioFileError as error:
+            self.fail(where, str(error))
+            return None
+
+    def recording(self, step: Play) -> None:
+        """A recorded clip, trimmed of silence at both ends."""
+        clip = self.file_clip(str(step.file), step.where)
+        if clip is not None:
+            self.place(f"file:{step.file}", trim_silence(clip, SAMPLE_RATE), step.volume, "recording")
+
+    def breathe(self, step: Breathe) -> None:
+        """Breathing cycles; every phase lasts exactly its seconds, whatever is spoken in it."""
+        phases = (("in", step.inhale), ("hold", step.hold), ("out", step.exhale),
+                  ("hold_out", step.hold_out))
+        for _ in range(step.cycles):
+            for phase, seconds in phases:
+                length = _samples(seconds)
+                if length == 0:
+                    continue
+                span = _Span(length)
+                if step.cue in ("voice", "both"):
+                    request = self.request(BREATH_WORDS[phase])
+                    clip = self.speech(request)
+                    if self.real_clips and len(clip) > length:
+                        self.fail(step.where, f"the spoken cue '{request.text}' lasts "
+                                  f"{len(clip) / SAMPLE_RATE:.1f}s, longer than the "
+                                  f"{format_duration(seconds)} '{phase}' phase; lengthen the phase "
+                                  "or use 'cue: tone'")
+                    key = _speech_key(request)
+                    self.clips[key] = clip
+                    span.events.append((0, _SoundEvent(key, 1.0, "speech")))
+                    span.events.append((0, _CueEvent(request.text, len(clip))))
+                if step.cue in ("tone", "both") and phase in ("in", "out"):
+                    key = f"tone:{phase}:{length}"
+                    self.clips[key] = breath_tone(phase == "in", length)
+                    span.events.append((0, _SoundEvent(key, 1.0, "tone")))
+                self.spans.append(span)
+
+    def silence(self, step: Silence) -> None:
+        """A timed sit; interval chimes ring inside it without changing its length."""
+        total = _samples(step.duration)
+        if step.bells_every is None:
+            self.spans.append(_Span(total))
+            return
+        clip = self.chime_clip(step.chime, step.where)
+        interval = _samples(step.bells_every)
+        span = _Span(total)
+        if clip is not None:
+            key = f"chime:{step.chime}"
+            self.clips[key] = clip
+            span.events.extend((offset, _SoundEvent(key, 1.0, "chime"))
+                               for offset in range(interval, total, interval))
+        self.spans.append(span)
+
+
+# -- public entry points --------------------------------------------------------------------------
+
+
+class Speech(Protocol):
+    """Anything that turns many requests into clips at SAMPLE_RATE (a voices.Speaker)."""
+
+    def speak(self, requests: Sequence[SpeechRequest], progress: Progress | None = None) -> list[Clip]:
+        """One clip per request."""
+        ...
+
+
+def speech_requests(script: Script, steps: Sequence[Step] | None = None) -> list[SpeechRequest]:
+    """Every distinct line the session speaks, in order of first use."""
+    seen: dict[SpeechRequest, None] = {}
+
+    def record(request: SpeechRequest) -> Clip:
+        seen[request] = None
+        return np.zeros(0, dtype=np.float32)
+
+    layout = _Layout(script, record, real_clips=False)
+    layout.walk(script.steps if steps is None else steps)
+    return list(seen)
+
+
+def compile_timeline(
+    script: Script,
+    speaker: Speech,
+    progress: Progress | None = None,
+    steps: Sequence[Step] | None = None,
+) -> Timeline:
+    """The exact Timeline: synthesizes (or takes from the cache) every line, then lays out time."""
+    chosen = script.steps if steps is None else steps
+    requests = speech_requests(script, chosen)
+    clips = dict(zip(requests, speaker.speak(requests, progress), strict=True))
+    return _build(script, chosen, lambda request: clips[request], real_clips=True)
+
+
+def estimate_timeline(script: Script) -> Timeline:
+    """A Timeline with speech lengths guessed from word counts: no engine needed."""
+
+    def guess(request: SpeechRequest) -> Clip:
+        words = max(len(request.text.split()), 1)
+        seconds = words / (ESTIMATED_WORDS_PER_SECOND * request.rate)
+        return np.zeros(_samples(seconds), dtype=np.float32)
+
+    return _build(script, script.steps, guess, real_clips=False)
+
+
+def _build(script: Script, steps: Sequence[Step], speech: ClipSource, real_clips: bool) -> Timeline:
+    """Lay out, solve the target length, place."""
+    layout = _Layout(script, speech, real_clips)
+    layout.walk(steps)
+    if layout.problems:
+        raise ScriptError(layout.problems)
+    if script.length is not None and steps is script.steps:
+        solve_length(layout.spans, _samples(script.length), str(script.source))
+    total = sum(span.samples for span in layout.spans)
+    if total > _samples(MAX_SESSION_SECONDS):
+        raise ScriptError([Problem(str(script.source), 0, 0,
+                                   f"the session lasts {format_duration(total / SAMPLE_RATE)}; "
+                                   "the limit is 4 h")])
+    return _place(script, layout, total, estimated=not real_clips)
+
+
+def solve_length(spans: list[_Span], target: int, name: str) -> None:
+    """Stretch or shrink the flexible spans, within their bounds, to make the total `target` exactly."""
+    flexible = [span for span in spans if span.flexible]
+    fixed = sum(span.samples for span in spans if not span.flexible)
+    if not flexible:
+        raise ScriptError([Problem(name, 0, 0, "a target length needs flexible pauses "
+                                   "('- pause: {seconds: 20, flexible: true}'), and this script "
+                                   "has none: every pause is fixed")])
+    shortest = fixed + sum(span.low for span in flexible)
+    longest = fixed + sum(span.high for span in flexible)
+    if not shortest <= target <= longest:
+        bound, word = (shortest, "shorter") if target < shortest else (longest, "longer")
+        raise ScriptError([Problem(name, 0, 0, (
+            f"cannot make this session {format_duration(target / SAMPLE_RATE)} long: with its "
+            f"flexible pauses at their {'min' if word == 'shorter' else 'max'} it lasts "
+            f"{format_duration(bound / SAMPLE_RATE)}, and it cannot be {word} than that "
+            f"(speech and fixed pauses take {format_duration(fixed / SAMPLE_RATE)})"))])
+    # Water-filling: scale every free span in proportion to its written length; clamp the ones
+    # that hit a bound and spread what is left over the rest, until nothing more clamps.
+    # Zero-length flexible pauses only: share the time out equally instead.
+    weights = {id(span): float(span.samples) for span in flexible}
+    if not any(weights.values()):
+        weights = dict.fromkeys(weights, 1.0)
+    free = list(flexible)
+    values: dict[int, float] = {}
+    budget = float(target - fixed)
+    while free:
+        scale = budget / sum(weights[id(span)] for span in free)
+        clamped = [span for span in free
+                   if not span.low <= weights[id(span)] * scale <= span.high]
+        for span in clamped:
+            values[id(span)] = float(min(max(weights[id(span)] * scale, span.low), span.high))
+            budget -= values[id(span)]
+            free.remove(span)
+        if not clamped:
+            values.update((id(span), weights[id(span)] * scale) for span in free)
+            break
+    # Whole samples: round down, then give the leftover samples to the largest remainders.
+    floors = {key: math.floor(value) for key, value in values.items()}
+    leftover = target - fixed - sum(floors.values())
+    by_remainder = sorted(values, key=lambda key: values[key] - floors[key], reverse=True)
+    for key in by_remainder[:leftover]:
+        floors[key] += 1
+    for span in flexible:
+        span.samples = floors[id(span)]
+
+
+def _place(script: Script, layout: _Layout, total: int, estimated: bool) -> Timeline:
+    """Absolute positions for every span's events."""
+    starts = np.concatenate(([0], np.cumsum([span.samples for span in layout.spans]))).astype(int)
+    sounds: list[Sound] = []
+    chapters: list[ChapterMark] = []
+    cues: list[Cue] = []
+    beds: list[BedChange] = []
+    for span, start in zip(layout.spans, starts, strict=False):
+        for offset, event in span.events:
+            at = int(start) + offset
+            if isinstance(event, _SoundEvent):
+                sounds.append(Sound(at, event.clip, event.gain, event.kind))
+            elif isinstance(event, _CueEvent):
+                cues.append(Cue(at, at + event.length, event.text))
+            elif isinstance(event, _ChapterEvent):
+                chapters.append(ChapterMark(at, event.title))
+            else:
+                beds.append(BedChange(at, event.sound, event.crossfade))
+    marks = tuple(
+        StepMark(int(starts[r.first]), int(starts[r.end] - starts[r.first]), r.kind, r.label, r.where)
+        for r in layout.steps
+    )
+    sounds.sort(key=lambda sound: sound.start)
+    return Timeline(
+        title=script.title, length=total, sounds=tuple(sounds), clips=layout.clips, steps=marks,
+        chapters=tuple(chapters), cues=tuple(cues), ambient=script.ambient, bed_changes=tuple(beds),
+        estimated=estimated,
+    )
+
+
+def _samples(seconds: float) -> int:
+    """Seconds to whole samples at the timeline's rate."""
+    return round(seconds * SAMPLE_RATE)
+
+
+def _speech_key(request: SpeechRequest) -> str:
+    """The clip key of a spoken line."""
+    return f"speech:{request.voice}:{request.rate}:{request.volume}:{request.text}"
+
+
+def _kind(step: Step) -> str:
+    """A step's name as written in scripts."""
+    return {Say: "say", Pause: "pause", Chapter: "chapter", Chime: "chime", Breathe: "breathe",
+            Play: "play", AmbientChange: "ambient", Silence: "silence"}[type(step)]
+
+
+def _label(step: Step) -> str:
+    """A short description of a step for listings."""
+    if isinstance(step, Say):
+        return step.text
+    if isinstance(step, Pause):
+        return format_duration(step.seconds) + (" (flexible)" if step.flexible else "")
+    if isinstance(step, Chapter):
+        return step.title
+    if isinstance(step, Chime):
+        return step.sound
+    if isinstance(step, Breathe):
+        return (f"in {step.inhale:g}, hold {step.hold:g}, out {step.exhale:g}, "
+                f"hold {step.hold_out:g} x{step.cycles}, cue {step.cue}")
+    if isinstance(step, Play):
+        return str(step.file)
+    if isinstance(step, AmbientChange):
+        return step.sound or "none"
+    if isinstance(step, Silence):
+        every = f", a chime every {format_duration(step.bells_every)}" if step.bells_every else ""
+        return format_duration(step.duration) + every
+    return ""

@@ -1,0 +1,35 @@
+"""Clean-up of engine output: trimming silence at both ends and resampling to the timeline's rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import soxr
+
+TRIM_THRESHOLD = 10 ** (-50 / 20)
+"""Samples quieter than -50 dBFS at the ends of a clip count as silence."""
+TRIM_MARGIN_SECONDS = 0.002
+
+
+def trim_silence(samples: npt.NDArray[np.float32], sample_rate: int) -> npt.NDArray[np.float32]:
+    """The clip without leading and trailing silence, so a pause after it is exactly the pause."""
+    loud = np.flatnonzero(np.abs(samples) > TRIM_THRESHOLD)
+    if loud.size == 0:
+        return samples[:0]
+    margin = int(TRIM_MARGIN_SECONDS * sample_rate)
+    start = max(int(loud[0]) - margin, 0)
+    end = min(int(loud[-1]) + margin + 1, samples.size)
+    return samples[start:end]
+
+
+def resample(samples: npt.NDArray[np.float32], source_rate: int, target_rate: int) -> npt.NDArray[np.float32]:
+    """The clip at another sample rate, through libsoxr's high-quality filter."""
+    if source_rate == target_rate or samples.size == 0:
+        return samples.astype(np.float32, copy=False)
+    return np.asarray(soxr.resample(samples, source_rate, target_rate, quality="HQ"), dtype=np.float32)
+
+
+def prepare_clip(samples: npt.NDArray[np.float32], source_rate: int, target_rate: int) -> npt.NDArray[np.float32]:
+    """Engine output to a timeline clip: resampled, trimmed, contiguous float32."""
+    resampled = resample(np.asarray(samples, dtype=np.float32), source_rate, target_rate)
+    return np.ascontiguousarray(trim_silence(resampled, target_rate), dtype=np.float32)

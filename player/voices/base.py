@@ -1,0 +1,52 @@
+"""The voice interface every engine implements."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    """One line to speak and how."""
+
+    text: str
+    voice: str | None = None
+    """An engine voice id; None for the engine's default."""
+    rate: float = 1.0
+    """1.0 is the engine's normal pace."""
+    volume: float = 1.0
+
+
+@dataclass(frozen=True)
+class RawClip:
+    """What an engine returns: mono samples in [-1, 1] at the engine's own rate."""
+
+    samples: npt.NDArray[np.float32]
+    sample_rate: int
+
+
+Progress = Callable[[int], None]
+"""Called with the number of lines just finished."""
+
+
+class Engine(Protocol):
+    """A speech engine: turns texts into clips, many at a time."""
+
+    name: str
+    """The engine's name in scripts (`system`, `piper`)."""
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the same text could sound different: part of the cache key."""
+        ...
+
+    def synthesize(
+        self, requests: Sequence[SpeechRequest], progress: Progress | None = None
+    ) -> list[RawClip]:
+        """One clip per request, in order."""
+        ...

@@ -1,0 +1,87 @@
+"""A content-addressed on-disk cache of prepared speech clips.
+
+A clip's key is a hash of everything that could change how it sounds (engine, engine
+version, voice, rate, volume, text, clean-up version), so an unchanged line is never
+synthesized twice and a changed one never plays stale audio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import platformdirs
+
+from player.voices.base import SpeechRequest
+
+CLIP_FORMAT = 1
+"""Bump when the clean-up (trimming, resampling) changes, so old entries are not reused."""
+
+
+def default_cache_dir() -> Path:
+    """The user cache folder, or $PRACTICE_CACHE_DIR when set (tests and shared machines)."""
+    override = os.environ.get("PRACTICE_CACHE_DIR")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_cache_dir("practice-player", appauthor=False))
+
+
+def clip_key(engine: str, engine_version: str, request: SpeechRequest, sample_rate: int) -> str:
+    """The content address of one prepared clip."""
+    identity = {
+        "engine": engine, "engine_version": engine_version, "voice": request.voice,
+        "rate": round(request.rate, 4), "volume": round(request.volume, 4), "text": request.text,
+        "sample_rate": sample_rate, "format": CLIP_FORMAT,
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+class ClipCache:
+    """Prepared clips stored as .npy files under their key; writes are atomic."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = (folder or default_cache_dir()) / "speech"
+        self.hits = 0
+        self.misses = 0
+
+    def path(self, key: str) -> Path:
+        """Where a key's clip lives (two-letter fan-out keeps folders small)."""
+        return self.folder / key[:2] / f"{key}.npy"
+
+    def get(self, key: str) -> npt.NDArray[np.float32] | None:
+        """The stored clip, or None when absent or unreadable (a damaged entry is dropped)."""
+        path = self.path(key)
+        try:
+            clip: npt.NDArray[np.float32] = np.asarray(np.load(path, allow_pickle=False))
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except (OSError, ValueError, EOFError):
+            path.unlink(missing_ok=True)
+            self.misses += 1
+            return None
+        if clip.dtype != np.float32 or clip.ndim != 1:
+            path.unlink(missing_ok=True)
+            self.misses += 1
+            return None
+        self.hits += 1
+        return clip
+
+    def put(self, key: str, clip: npt.NDArray[np.float32]) -> None:
+        """Store a clip: written to a temporary file beside it, then renamed into place."""
+        path = self.path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(handle, "wb") as stream:
+                np.save(stream, np.ascontiguousarray(clip, dtype=np.float32), allow_pickle=False)
+            os.replace(temporary, path)
+        except OSError:
+            # A cache that cannot be written only costs speed; the session itself goes on.
+            if "temporary" in locals():
+                Path(temporary).unlink(missing_ok=True)

@@ -1,0 +1,97 @@
+"""A worker process for the system engine (pyttsx3): `python -m player.voices.system_worker`.
+
+It reads one JSON job on stdin, writes one WAV file per line, and answers with one JSON line.
+Synthesis runs in its own process because pyttsx3's eSpeak driver prints "Audio saved to ..."
+on stdout, can initialise eSpeak only once per process, and does not reliably apply a rate
+change between utterances: a worker sets voice, rate and volume once, then speaks every line
+that shares them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import io
+import json
+import os
+import sys
+from typing import Any
+
+ESPEAK_WORDS_PER_MINUTE = 200
+WAV_HEADER_BYTES = 44
+
+
+def preload_espeak() -> None:
+    """Load libespeak-ng from the espeakng-loader wheel so pyttsx3 finds it without a system package."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import espeakng_loader
+    except ImportError:
+        return  # fall back to a system libespeak-ng, if there is one
+    os.environ.setdefault("ESPEAK_DATA_PATH", espeakng_loader.get_data_path())
+    # RTLD_GLOBAL under its soname: pyttsx3's later dlopen("libespeak-ng.so.1") gets this copy.
+    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+
+
+def open_pyttsx3() -> Any:
+    """A pyttsx3 engine on this platform's driver."""
+    preload_espeak()
+    import pyttsx3
+
+    return pyttsx3.init()
+
+
+def list_voices(engine: Any) -> list[dict[str, object]]:
+    """The engine's voices as plain data."""
+    return [
+        {"id": voice.id, "name": voice.name, "languages": [str(x) for x in (voice.languages or [])]}
+        for voice in engine.getProperty("voices")
+    ]
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Speak every line of a job into its WAV file."""
+    engine = open_pyttsx3()
+    if job.get("list"):
+        return {"voices": list_voices(engine)}
+    voice = job.get("voice")
+    if voice:
+        known = {str(v["id"]) for v in list_voices(engine)} | {str(v["name"]) for v in list_voices(engine)}
+        if voice not in known:
+            return {"error": f"the system engine has no voice '{voice}'", "unknown_voice": voice}
+        engine.setProperty("voice", voice)
+    normal = engine.getProperty("rate") or ESPEAK_WORDS_PER_MINUTE
+    engine.setProperty("rate", round(normal * float(job.get("rate", 1.0))))
+    engine.setProperty("volume", float(job.get("volume", 1.0)))
+    for item in job["items"]:
+        speak_to_file(engine, item["text"], item["path"])
+    return {"ok": True, "count": len(job["items"])}
+
+
+def speak_to_file(engine: Any, text: str, path: str) -> None:
+    """One line into one WAV file, tried again if the driver hands back an empty file."""
+    for _attempt in range(3):
+        engine.save_to_file(text, path)
+        engine.runAndWait()
+        # eSpeak's asynchronous callback now and then ends an utterance before any audio
+        # arrives; a WAV header alone (44 bytes) for a text with words in it is such a miss.
+        if os.path.getsize(path) > WAV_HEADER_BYTES or not any(c.isalnum() for c in text):
+            return
+
+
+def main() -> None:
+    """Run one job from stdin; only the JSON answer reaches stdout."""
+    answer_stream = sys.stdout
+    job = json.loads(sys.stdin.read())
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            answer = run_job(job)
+        except Exception as error:  # reported to the parent, which raises a VoiceError
+            answer = {"error": f"{type(error).__name__}: {error}"}
+    answer_stream.write(json.dumps(answer) + "\n")
+    answer_stream.flush()
+
+
+if __name__ == "__main__":
+    main()

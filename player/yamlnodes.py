@@ -1,0 +1,145 @@
+"""Safe YAML loading that keeps the position of every node and never constructs objects.
+
+The file is composed into PyYAML's node graph (never `yaml.load`), so a `!!python/...` tag is
+only a string to refuse, and aliases are counted on the graph before anything is expanded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from player.errors import Problem, ScriptError
+
+MAX_FILE_BYTES = 1_000_000
+MAX_EXPANDED_NODES = 10_000
+
+_CORE = "tag:yaml.org,2002:"
+ALLOWED_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
+def problem_at(file: str, node: Node | None, message: str) -> Problem:
+    """A Problem placed at the start of a node (1-based line and column)."""
+    if node is None:
+        return Problem(file, 0, 0, message)
+    mark = node.start_mark
+    return Problem(file, mark.line + 1, mark.column + 1, message)
+
+
+def compose_file(path: Path, display: str) -> Node:
+    """The node graph of one YAML file, or a ScriptError saying exactly where it went wrong."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ScriptError([Problem(display, 0, 0, "no such file")]) from None
+    except OSError as error:
+        raise ScriptError([Problem(display, 0, 0, f"cannot read: {error.strerror}")]) from None
+    if size > MAX_FILE_BYTES:
+        raise ScriptError([Problem(
+            display, 0, 0,
+            f"file is {size:,} bytes; a script may be at most {MAX_FILE_BYTES:,} bytes (1 MB)",
+        )])
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ScriptError([Problem(display, 0, 0, f"cannot read: {error.strerror}")]) from None
+    return compose_text(raw, display)
+
+
+def compose_text(raw: bytes, display: str) -> Node:
+    """The node graph of YAML bytes, checked for tags and alias expansion."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _line_col(raw, error.start)
+        raise ScriptError([Problem(
+            display, line, column, "not UTF-8 text (is this a script, or a binary file?)",
+        )]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = f"not valid YAML: {error.problem or error.context}"
+        if mark is None:
+            raise ScriptError([Problem(display, 0, 0, message)]) from None
+        raise ScriptError([Problem(display, mark.line + 1, mark.column + 1, message)]) from None
+    except yaml.reader.ReaderError as error:
+        line, column = _line_col(text.encode("utf-8"), error.position)
+        raise ScriptError([Problem(
+            display, line, column, f"not a text file: character {error.character!r} is not allowed",
+        )]) from None
+    except yaml.YAMLError as error:
+        raise ScriptError([Problem(display, 0, 0, f"not valid YAML: {error}")]) from None
+    if node is None:
+        raise ScriptError([Problem(display, 0, 0, "the file is empty; a script needs a title and steps")])
+    _check_graph(node, display)
+    return node
+
+
+def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column of a byte offset."""
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    column = offset - (before.rfind(b"\n") + 1) + 1
+    return line, column
+
+
+def _check_graph(root: Node, display: str) -> None:
+    """Refuse foreign tags and alias bombs, counting the expanded size without expanding."""
+    problems: list[Problem] = []
+    expanded: dict[int, int] = {}
+    in_progress: set[int] = set()
+    # An explicit stack instead of recursion: a deeply nested file must not hit Python's limit.
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            in_progress.discard(key)
+            expanded[key] = 1 + sum(expanded[id(child)] for child in _children(node))
+            if expanded[key] > MAX_EXPANDED_NODES:
+                raise ScriptError([problem_at(
+                    display, node,
+                    f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
+                    "(the limit for one script); is this file built to exhaust memory?",
+                )])
+            continue
+        if key in expanded:
+            continue
+        if key in in_progress:
+            raise ScriptError([problem_at(display, node, "an alias refers to itself (a recursive anchor)")])
+        if node.tag not in ALLOWED_TAGS:
+            problems.append(problem_at(
+                display, node,
+                f"the tag '{_short_tag(node.tag)}' is not allowed: scripts hold plain text, numbers and lists",
+            ))
+        in_progress.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in expanded)
+    if problems:
+        raise ScriptError(problems)
+
+
+def _children(node: Node) -> list[Node]:
+    """The direct child nodes of a node (keys and values for a mapping)."""
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _short_tag(tag: str) -> str:
+    """`!!python/object` rather than the long form PyYAML keeps."""
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
+_CONSTRUCTOR = SafeConstructor()
+
+
+def scalar_value(node: ScalarNode) -> object:
+    """The plain Python value of a scalar node (str, int, float, bool or None)."""
+    return _CONSTRUCTOR.construct_object(node, deep=True)

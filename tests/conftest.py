@@ -1,0 +1,68 @@
+"""Shared fixtures: a private speech cache, script files, fake and real speakers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from player.ffmpeg import ffmpeg_exe
+from player.voices import Speaker
+from player.voices.cache import ClipCache
+from tests.fakes import FakeEngine
+
+
+@pytest.fixture(scope="session")
+def shared_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One speech cache for the whole run, so real-engine tests synthesize each line once."""
+    return tmp_path_factory.mktemp("speech-cache")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(shared_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never touch the user's own cache from tests."""
+    monkeypatch.setenv("PRACTICE_CACHE_DIR", str(shared_cache_dir))
+    return shared_cache_dir
+
+
+@pytest.fixture
+def write_script(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write a script (dedented) into tmp_path and return its path."""
+
+    def write(text: str, name: str = "practice.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def fake_speaker(tmp_path: Path) -> Speaker:
+    """A Speaker on the fake engine with its own empty cache."""
+    return Speaker(FakeEngine(), ClipCache(tmp_path / "fake-cache"))
+
+
+def silences(path: Path, noise_db: float = -50.0, minimum: float = 1.0) -> list[tuple[float, float]]:
+    """(start, duration) of each silence ffmpeg's silencedetect finds: an independent measurement."""
+    done = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path),
+         "-af", f"silencedetect=noise={noise_db}dB:d={minimum}", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )
+    starts = [float(x) for x in re.findall(r"silence_start: ([-\d.]+)", done.stderr)]
+    durations = [float(x) for x in re.findall(r"silence_duration: ([\d.]+)", done.stderr)]
+    return list(zip(starts, durations, strict=True))
+
+
+def decode(path: Path) -> bytes:
+    """The decoded PCM of any audio file, through ffmpeg (16-bit stereo at 44.1 kHz)."""
+    return subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
+         "-f", "s16le", "-ac", "2", "-ar", "44100", "-"],
+        capture_output=True, check=True,
+    ).stdout

@@ -1,0 +1,60 @@
+"""The mixer renders any span the same way, whatever the block size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from player import SAMPLE_RATE
+from player.mixer import Mixer
+from player.script import load_script
+from player.timeline import compile_timeline
+from player.voices import Speaker
+
+WriteScript = Callable[..., Path]
+
+
+def make_mixer(write_script: WriteScript, speaker: Speaker) -> Mixer:
+    """A mixer over a small session with speech, a chime and overlapping breath tones."""
+    path = write_script("""
+        title: Mix
+        steps:
+          - say: Hello there. How are you today?
+          - chime: bell
+          - say: {text: Again., pause_after: 1}
+          - breathe: {pattern: calm, cycles: 2, cue: both}
+    """)
+    return Mixer(compile_timeline(load_script(path), speaker))
+
+
+def test_blocks_of_any_size_join_into_the_same_session(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    mixer = make_mixer(write_script, fake_speaker)
+    whole = mixer.render(0, mixer.length)
+    for size in (1, 777, 4096, 44_100):
+        joined = np.concatenate(list(mixer.blocks(frames=size)))
+        assert np.array_equal(joined, whole)
+
+
+def test_any_span_renders_like_the_same_slice_of_the_whole(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    mixer = make_mixer(write_script, fake_speaker)
+    whole = mixer.render(0, mixer.length)
+    rng = np.random.default_rng(7)
+    for start in rng.integers(0, mixer.length, 20):
+        frames = int(rng.integers(1, SAMPLE_RATE))
+        block = mixer.render(int(start), frames)
+        expected = whole[start:start + frames]
+        assert np.array_equal(block[:len(expected)], expected)
+        assert not block[len(expected):].any()  # past the end is silence
+
+
+def test_speech_is_where_the_timeline_puts_it(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    mixer = make_mixer(write_script, fake_speaker)
+    timeline = mixer.timeline
+    whole = mixer.render(0, mixer.length)
+    first = timeline.sounds[0]
+    clip = timeline.clips[first.clip]
+    assert np.array_equal(whole[first.start:first.start + len(clip), 0], clip)
+    assert np.array_equal(whole[:, 0], whole[:, 1])
+    assert whole.dtype == np.float32 and np.abs(whole).max() <= 1.0
