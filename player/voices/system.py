@@ -101,7 +101,8 @@ def _run_worker(job: dict[str, Any]) -> dict[str, Any]:
         answer = {}
     if "error" in answer:
         if "unknown_voice" in answer:
-            raise VoiceError(f"{answer['error']}; `practice voices` lists the voices you can use")
+            suggestions = ", ".join(answer.get("suggestions") or [])
+            raise VoiceError(f"{answer['error']}; try one of: {suggestions}" if suggestions else answer["error"])
         raise VoiceError(f"the system voice failed: {answer['error']}")
     if done.returncode != 0 or not answer:
         detail = (done.stderr.strip().splitlines() or ["no output"])[-1]

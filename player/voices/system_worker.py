@@ -10,6 +10,7 @@ that shares them.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import ctypes
 import io
 import json
@@ -57,9 +58,13 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         return {"voices": list_voices(engine)}
     voice = job.get("voice")
     if voice:
-        known = {str(v["id"]) for v in list_voices(engine)} | {str(v["name"]) for v in list_voices(engine)}
+        voices = list_voices(engine)
+        known = {str(v["id"]) for v in voices} | {str(v["name"]) for v in voices}
         if voice not in known:
-            return {"error": f"the system engine has no voice '{voice}'", "unknown_voice": voice}
+            close = difflib.get_close_matches(voice, sorted(known), n=3, cutoff=0.5)
+            english = [str(v["id"]) for v in voices if str(v["id"]).split("/")[-1].startswith("en")]
+            return {"error": f"the system engine has no voice '{voice}'", "unknown_voice": voice,
+                    "suggestions": close or english[:6]}
         engine.setProperty("voice", voice)
     normal = engine.getProperty("rate") or ESPEAK_WORDS_PER_MINUTE
     engine.setProperty("rate", round(normal * float(job.get("rate", 1.0))))
