@@ -65,8 +65,8 @@ def test_a_damaged_cache_entry_is_made_again(tmp_path: Path) -> None:
 
 
 def test_an_unknown_voice_says_how_to_find_one(speaker: Speaker) -> None:
-    with pytest.raises(VoiceError, match=r"no voice 'klingon'; try one of: .*gmw/en"):
-        speaker.speak([SpeechRequest("Hello.", voice="klingon")])
+    with pytest.raises(VoiceError, match=r"no voice 'no-such-voice'; try one of: "):
+        speaker.speak([SpeechRequest("Hello.", voice="no-such-voice")])
 
 
 def test_engine_names_are_checked() -> None:

@@ -10,8 +10,8 @@ that shares them.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import ctypes
+import difflib
 import io
 import json
 import os
@@ -66,22 +66,30 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             return {"error": f"the system engine has no voice '{voice}'", "unknown_voice": voice,
                     "suggestions": close or english[:6]}
         engine.setProperty("voice", voice)
-    normal = engine.getProperty("rate") or ESPEAK_WORDS_PER_MINUTE
-    engine.setProperty("rate", round(normal * float(job.get("rate", 1.0))))
-    engine.setProperty("volume", float(job.get("volume", 1.0)))
+    # pyttsx3 sets eSpeak to 200 words a minute as its normal pace; read back, the value may
+    # already be the victim of the race described in speak_to_file, so trust the constant there.
+    normal = ESPEAK_WORDS_PER_MINUTE if sys.platform.startswith("linux") else engine.getProperty("rate")
+    settings = {"rate": round(normal * float(job.get("rate", 1.0))),
+                "volume": float(job.get("volume", 1.0))}
     for item in job["items"]:
-        speak_to_file(engine, item["text"], item["path"])
+        speak_to_file(engine, item["text"], item["path"], settings)
     return {"ok": True, "count": len(job["items"])}
 
 
-def speak_to_file(engine: Any, text: str, path: str) -> None:
-    """One line into one WAV file, tried again if the driver hands back an empty file."""
-    for _attempt in range(3):
+def speak_to_file(engine: Any, text: str, path: str, settings: dict[str, float]) -> None:
+    """One line into one WAV file, spoken again if eSpeak dropped the audio or the settings."""
+    for _attempt in range(4):
+        for name, value in settings.items():
+            engine.setProperty(name, value)
         engine.save_to_file(text, path)
         engine.runAndWait()
-        # eSpeak's asynchronous callback now and then ends an utterance before any audio
-        # arrives; a WAV header alone (44 bytes) for a text with words in it is such a miss.
-        if os.path.getsize(path) > WAV_HEADER_BYTES or not any(c.isalnum() for c in text):
+        # pyttsx3 drives eSpeak asynchronously. Measured under load, about one utterance in
+        # fifty ran at eSpeak's default rate (175 wpm) instead of the one set, and now and then
+        # an utterance ended before any audio arrived (a bare 44-byte WAV header). Both show
+        # afterwards: the rate reads back wrong, or the file is empty.
+        has_audio = os.path.getsize(path) > WAV_HEADER_BYTES or not any(c.isalnum() for c in text)
+        kept = all(abs(float(engine.getProperty(name)) - value) < 0.011 for name, value in settings.items())
+        if has_audio and kept:
             return
 
 
