@@ -1,4 +1,5 @@
-# The README's two commands: `make run` (set up, export five-senses to an MP3) and `make test`.
+# The README's two commands: `make run` (set up, export five-senses to an MP3 and play it
+# where there is a sound card) and `make test` (set up, run every test).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,6 +9,11 @@ OUT ?= $(PRACTICE).mp3
 .PHONY: run export test lint clean
 
 run: export
+	@if $(BIN)/practice devices >/dev/null 2>&1; then \
+		$(BIN)/practice play $(PRACTICE); \
+	else \
+		echo "No sound card here, so nothing plays: $(OUT) is ready to copy to a phone."; \
+	fi
 
 export: $(VENV)/.installed
 	$(BIN)/practice export $(PRACTICE) -o $(OUT)

@@ -5,9 +5,10 @@ Everything a test would want to call lives in the core modules; this file only w
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,11 +16,14 @@ import click
 
 from player import SAMPLE_RATE, __version__
 from player.durations import format_clock, format_duration, parse_duration
-from player.errors import PlayerError, ScriptError
+from player.errors import DeviceError, PlayerError, ScriptError, VoiceError
 from player.export import Tags, export, format_for
+from player.keys import KEY_HELP, KeyReader
 from player.library import builtin_folder, builtin_names, resolve_script
+from player.live import NO_CARD_FIX, LivePlayer, output_devices, resolve_device
 from player.mixer import Mixer
 from player.model import Script
+from player.play import build_session
 from player.schema import ENGINES
 from player.script import Overrides, load_script, parse_set_options
 from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
@@ -116,6 +120,7 @@ def cli() -> None:
       practice check my-practice.yaml
       practice show five-senses
       practice export five-senses -o five-senses.mp3
+      practice play five-senses
 
     These practices support, and do not replace, care from a professional. If numbness
     persists or you feel unsafe, please reach out to a professional or local emergency services.
@@ -241,6 +246,79 @@ def export_command(script_name: str, output: Path | None, fmt: str | None, quiet
         export(mixer, target, fmt, tags, advance)
     size = target.stat().st_size / 1_000_000
     click.echo(f"Wrote {target} ({format_duration(timeline.length / SAMPLE_RATE)}, {size:.1f} MB)")
+
+
+@cli.command()
+@click.argument("script_name", metavar="SCRIPT")
+@click.option("--settle", callback=_duration_option, metavar="DURATION",
+              help="Quiet time before the first word, e.g. 10s.")
+@click.option("--linger", callback=_duration_option, metavar="DURATION",
+              help="Let the ambient bed go on after the last step, then fade, e.g. 20m (for sleep).")
+@click.option("--device", metavar="DEVICE", help="Output: a number or part of a name (`practice devices`).")
+@click.option("--from", "from_chapter", metavar="CHAPTER", help="Start at a chapter: its number or title.")
+@session_options
+def play(script_name: str, settle: float | None, linger: float | None, device: str | None,
+         from_chapter: str | None, set_vars: tuple[str, ...], length: float | None, pace: float | None,
+         engine: str | None, voice: str | None, rate: float | None) -> None:
+    """Play a practice through the sound card, for listening with eyes closed.
+
+    Every key answers with a sound: space pauses and resumes, right/left (or n/p) move
+    between chapters, up/down change the voice, +/- the ambient bed, s speaks where you
+    are and how long is left, q ends gently, x (or Esc) goes to a short reorientation.
+    Without a terminal the practice plays to the end. Ctrl-C stops at once.
+
+    \b
+    Examples:
+      practice play five-senses
+      practice play five-senses --settle 10s --from Contact
+      practice play my-practice.yaml --set name=Sam --device pulse
+    """
+    script = load_script(resolve_script(script_name),
+                         _overrides(set_vars, length, pace, engine, voice, rate))
+    if not output_devices():
+        raise DeviceError(f"no sound output device was found; {NO_CARD_FIX}")
+    device_index = resolve_device(device)
+    speaker = Speaker(open_engine(script.voice.engine))
+    session, _ = build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0,
+                               start_chapter=from_chapter)
+    interactive = KeyReader.available()
+    seconds = session.timeline.seconds if session.complete else estimate_timeline(script).seconds
+    click.echo(f"{script.title} · {'' if session.complete else 'about '}{format_duration(seconds)}")
+    click.echo(f"Keys: {KEY_HELP}" if interactive else "Playing to the end (no keyboard); Ctrl-C stops.")
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        with KeyReader(session.submit) if interactive else nullcontext():
+            result = LivePlayer(session, device_index).play()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if result.underruns:
+        click.echo(f"Note: {result.underruns} audio underruns (the machine was busy).", err=True)
+    if result.interrupted:
+        raise KeyboardInterrupt
+    if session.problem:
+        raise VoiceError(f"the session stopped early: {session.problem}")
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    """SIGTERM during play: the same quick fade and restored terminal as Ctrl-C."""
+    raise KeyboardInterrupt
+
+
+@cli.command()
+def devices() -> None:
+    """List the sound outputs live play can use, with the default marked.
+
+    \b
+    Example:
+      practice devices
+      practice play five-senses --device 3
+    """
+    found = output_devices()
+    if not found:
+        raise DeviceError(f"no sound output device was found; {NO_CARD_FIX}")
+    for device in found:
+        mark = "*" if device.default else " "
+        click.echo(f"{mark} {device.index:>3}  {device.name}  ({device.channels} channels)")
 
 
 def main() -> None:

@@ -37,8 +37,12 @@ class Mixer:
         """Frames in the whole session."""
         return self.timeline.length
 
-    def render(self, start: int, frames: int) -> Block:
-        """Frames [start, start + frames) as a (frames, channels) float32 array."""
+    def render(self, start: int, frames: int, voice_gain: float = 1.0, ambient_gain: float = 1.0) -> Block:
+        """Frames [start, start + frames) as a (frames, channels) float32 array.
+
+        `voice_gain` scales everything placed on the timeline (speech, chimes, tones, clips);
+        `ambient_gain` scales the bed (live play turns each up or down on its own).
+        """
         block = np.zeros((frames, self.channels), dtype=np.float32)
         end = start + frames
         first = int(np.searchsorted(self._starts, start - self._longest, side="left"))
@@ -56,6 +60,8 @@ class Mixer:
                 mono[lo - start:hi - start] += segment
             else:
                 mono[lo - start:hi - start] += segment * np.float32(sound.gain)
+        if voice_gain != 1.0:
+            mono *= np.float32(voice_gain)
         block += mono[:, np.newaxis]
         # A hard ceiling: levels are set so nothing reaches it, but overlapping sounds must
         # never wrap around or clip in the encoder.

@@ -66,3 +66,25 @@ def decode(path: Path) -> bytes:
          "-f", "s16le", "-ac", "2", "-ar", "44100", "-"],
         capture_output=True, check=True,
     ).stdout
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A running PulseAudio server with a null sink; in CI it must start, never skip."""
+    import os
+
+    from tests import pulse as pulse_module
+
+    if not pulse_module.available():
+        if os.environ.get("CI"):
+            pytest.fail("PulseAudio is not installed; .ci/run installs pulseaudio and pulseaudio-utils")
+        pytest.skip("PulseAudio is not installed (apt-get install pulseaudio pulseaudio-utils)")
+    server = pulse_module.PulseServer(tmp_path_factory.mktemp("pulse-runtime"))
+    try:
+        server.start()
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PulseAudio could not start: {error}")
+        pytest.skip(f"PulseAudio could not start: {error}")
+    yield server
+    server.stop()

@@ -46,7 +46,8 @@ def test_built_ins_follow_the_wording_rules(path: Path) -> None:
     for text in texts:
         for sentence in re.split(r"(?<=[.!?])\s+", text):
             assert len(sentence.split()) <= 20, sentence
-    assert "eyes" in script.description.lower() and "minute" in script.description.lower()
+    described = script.description.lower()
+    assert "eyes" in described and re.search(r"\b(minutes?|seconds)\b", described), "description lacks length or eyes"
 
 
 @pytest.mark.real
@@ -56,3 +57,10 @@ def test_built_ins_render_at_their_declared_length(path: Path) -> None:
     timeline = compile_timeline(script, Speaker(open_engine("system")))
     if script.length is not None:
         assert timeline.seconds == pytest.approx(script.length, abs=0.5)
+
+
+@pytest.mark.real
+def test_the_reorientation_lasts_between_30_and_60_seconds() -> None:
+    script = load_script(builtin_folder() / "reorient.yaml")
+    timeline = compile_timeline(script, Speaker(open_engine("system")))
+    assert 30 <= timeline.seconds <= 60

@@ -1,0 +1,110 @@
+"""Getting a live session ready: the program, its safe exit, where to start, and spoken status.
+
+With a cold speech cache the first minute is synthesized first, so sound starts at once; the
+rest is synthesized on a thread ahead of the play head and swapped in when it is ready.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from player.errors import PlayerError, UsageError
+from player.library import builtin_folder
+from player.model import Repeat, Script, Step
+from player.script import Overrides, did_you_mean, load_script
+from player.session import LiveSession
+from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
+from player.voices import Speaker, SpeechRequest
+
+HEAD_START_SECONDS = 45.0
+"""With a cold cache, synthesize about this much of the session before sound starts."""
+
+
+def exit_script(script: Script) -> tuple[Script, tuple[Step, ...]]:
+    """The steps of the safe exit: the script's `on_exit`, or the built-in reorientation."""
+    if script.on_exit:
+        return script, script.on_exit
+    reorient = load_script(builtin_folder() / "reorient.yaml", Overrides(vars=script.vars))
+    # The safe exit speaks with the session's own voice.
+    voice = replace(script.voice, rate=reorient.voice.rate if script.voice.rate == 1.0 else script.voice.rate)
+    return replace(reorient, voice=voice, pace=1.0, length=None), reorient.steps
+
+
+def chapter_start(timeline: Timeline, wanted: str | None) -> int:
+    """The sample where --from CHAPTER starts: by number (1-based) or by title."""
+    if wanted is None:
+        return 0
+    chapters = timeline.chapters
+    if wanted.isdigit() and 1 <= int(wanted) <= len(chapters):
+        return chapters[int(wanted) - 1].start
+    for chapter in chapters:
+        if chapter.title.lower() == wanted.lower():
+            return chapter.start
+    titles = [chapter.title for chapter in chapters]
+    if not titles:
+        raise UsageError("--from needs chapters, and this practice has none")
+    raise UsageError(f"no chapter '{wanted}'{did_you_mean(wanted, titles)}; chapters: "
+                     + ", ".join(f"{n} {t}" for n, t in enumerate(titles, 1)))
+
+
+def head_steps(script: Script) -> tuple[Step, ...]:
+    """The first top-level steps that last about HEAD_START_SECONDS (by estimate)."""
+    estimate = estimate_timeline(script)
+    target = HEAD_START_SECONDS * estimate.sample_rate
+    head: list[Step] = []
+    marks = 0
+    for step in script.steps:
+        head.append(step)
+        marks += _unrolled_count(step)
+        last = estimate.steps[marks - 1]
+        if last.start + last.length >= target:
+            break
+    return tuple(head)
+
+
+def _unrolled_count(step: Step) -> int:
+    """How many step marks a step leaves in a timeline (repeats unrolled)."""
+    if isinstance(step, Repeat):
+        return step.count * sum(_unrolled_count(inner) for inner in step.steps)
+    return 1
+
+
+def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, linger: float = 0.0,
+                  start_chapter: str | None = None) -> tuple[LiveSession, threading.Thread | None]:
+    """A LiveSession ready to play, and the thread still synthesizing the rest (if any)."""
+    exit_source, exit_steps = exit_script(script)
+    cold = speaker.count_new(speech_requests(script)) > 0 and start_chapter is None
+    if cold:
+        timeline = compile_timeline(script, speaker, steps=head_steps(script))
+        start = 0
+    else:
+        timeline = compile_timeline(script, speaker)
+        start = chapter_start(timeline, start_chapter)
+    exit_timeline = compile_timeline(exit_source, speaker, steps=exit_steps)
+    voice = script.voice
+
+    def status_voice(text: str) -> None:
+        def speak() -> None:
+            try:
+                (clip,) = speaker.speak([SpeechRequest(text, voice.name, voice.rate, voice.volume)])
+            except PlayerError:
+                return  # a status line that cannot be spoken is skipped, never fatal
+            session.speak(clip)
+
+        threading.Thread(target=speak, name="status", daemon=True).start()
+
+    session = LiveSession(timeline, exit_timeline, settle=settle, linger=linger, start=start,
+                          status_voice=status_voice, complete=not cold)
+    if not cold:
+        return session, None
+
+    def finish() -> None:
+        try:
+            session.swap(compile_timeline(script, speaker))
+        except PlayerError as error:
+            session.abandon(str(error))
+
+    rest = threading.Thread(target=finish, name="speech", daemon=True)
+    rest.start()
+    return session, rest

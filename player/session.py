@@ -1,0 +1,409 @@
+"""The live transport: what the listener hears next, block by block, and how controls change it.
+
+A LiveSession is plain Python with no sound card: live play pulls blocks from it on a worker
+thread, and tests pull them directly. Commands arrive from any thread through a deque and are
+applied at the start of the next block, so all state changes happen on one thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from player import SAMPLE_RATE
+from player.mixer import CHANNELS, Block, Mixer
+from player.sounds import chime, feedback
+from player.timeline import Timeline
+
+Clip = npt.NDArray[np.float32]
+
+PAUSE_FADE = 0.3
+SEEK_FADE = 0.03
+INTERRUPT_FADE = 0.2
+END_VOICE_FADE = 0.3
+END_AMBIENT_FADE = 5.0
+LINGER_FADE = 10.0
+VOLUME_STEP_DB = 2.0
+VOLUME_RANGE = (0.1, 2.0)
+STATUS_DUCK = 0.3
+RESTART_WINDOW = 3.0
+"""Going back within this many seconds of a chapter's start goes to the chapter before it."""
+
+
+class Command(enum.Enum):
+    """What a listener can ask for."""
+
+    PAUSE = "pause"
+    NEXT = "next"
+    PREVIOUS = "previous"
+    VOICE_UP = "voice up"
+    VOICE_DOWN = "voice down"
+    AMBIENT_UP = "ambient up"
+    AMBIENT_DOWN = "ambient down"
+    STATUS = "status"
+    END = "end"
+    SAFE_EXIT = "safe exit"
+    INTERRUPT = "interrupt"
+
+
+@dataclass
+class _Overlay:
+    """A feedback sound playing over the session, independent of pause and fades."""
+
+    clip: Clip
+    played: int = 0
+    ducks: bool = False
+
+
+class _Ramp:
+    """A gain that moves linearly towards a target, sample by sample."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.target = value
+        self.step = 0.0
+
+    def go(self, target: float, seconds: float) -> None:
+        """Move to `target` over `seconds`."""
+        self.target = target
+        frames = max(int(seconds * SAMPLE_RATE), 1)
+        self.step = abs(target - self.value) / frames
+
+    @property
+    def settled(self) -> bool:
+        """Whether the gain has reached its target."""
+        return self.value == self.target
+
+    def advance(self, frames: int) -> npt.NDArray[np.float32] | float:
+        """The gain for each of the next frames (a plain float when it is constant)."""
+        if self.settled:
+            return self.value
+        direction = 1.0 if self.target > self.value else -1.0
+        raw = self.value + direction * self.step * np.arange(1, frames + 1)
+        clamped = np.minimum(raw, self.target) if direction > 0 else np.maximum(raw, self.target)
+        gains: npt.NDArray[np.float32] = clamped.astype(np.float32)
+        self.value = float(clamped[-1])
+        return gains
+
+
+class LiveSession:
+    """A session being played: a program (the practice, then perhaps its safe exit), controls, feedback."""
+
+    def __init__(
+        self,
+        timeline: Timeline,
+        exit_timeline: Timeline | None = None,
+        *,
+        settle: float = 0.0,
+        linger: float = 0.0,
+        start: int = 0,
+        status_voice: Callable[[str], None] | None = None,
+        complete: bool = True,
+    ) -> None:
+        self.timeline = timeline
+        self.exit_timeline = exit_timeline
+        self.deck = Mixer(timeline)
+        self.position = start
+        self.phase = "settle" if settle > 0 else "main"
+        self.settle_left = int(settle * SAMPLE_RATE)
+        self.linger_left = int(linger * SAMPLE_RATE)
+        self.paused = False
+        self.pausing = False
+        self.voice_level = 1.0
+        self.ambient_level = 1.0
+        self.program = _Ramp(1.0)
+        self.voice_fade = _Ramp(1.0)
+        self.duck = _Ramp(1.0)
+        self.overlays: list[_Overlay] = []
+        self.after_fade: Callable[[], None] | None = None
+        self.finished = False
+        self.status_voice = status_voice
+        self.commands: collections.deque[tuple[Command | str, object]] = collections.deque()
+        self.complete = complete
+        """False while the timeline is only the session's opening and the rest is being made."""
+        self.problem: str | None = None
+        self.log: list[str] = []
+        """What happened, in order, for tests and for a status line."""
+
+    # -- from any thread ------------------------------------------------------------------------
+
+    def submit(self, command: Command) -> None:
+        """Queue a listener's command; it takes effect at the next block."""
+        self.commands.append((command, None))
+
+    def swap(self, timeline: Timeline) -> None:
+        """Queue the whole session's timeline to replace the opening one, at the same step."""
+        self.commands.append(("swap", timeline))
+
+    def abandon(self, problem: str) -> None:
+        """The rest of the session could not be made: end after the opening, saying why."""
+        self.commands.append(("abandon", problem))
+
+    def speak(self, clip: Clip) -> None:
+        """Queue spoken feedback (a status line) to play over the session, which ducks under it."""
+        self.commands.append(("speak", clip))
+
+    # -- on the feeder thread -------------------------------------------------------------------
+
+    @property
+    def seconds_left(self) -> float:
+        """Seconds until the program ends."""
+        return max(self.deck.length - self.position, 0) / SAMPLE_RATE
+
+    def chapter_index(self) -> int:
+        """The chapter the play head is in (-1 before the first)."""
+        index = -1
+        for number, chapter in enumerate(self.deck.timeline.chapters):
+            if chapter.start <= self.position:
+                index = number
+        return index
+
+    def status_text(self) -> str:
+        """What `s` says: where the listener is and how long is left."""
+        chapters = self.deck.timeline.chapters
+        index = self.chapter_index()
+        minutes = max(1, round(self.seconds_left / 60))
+        left = "Less than a minute left." if self.seconds_left < 60 else (
+            f"About {minutes} minute{'s' if minutes != 1 else ''} left.")
+        paused = " Paused." if self.paused else ""
+        if index < 0 or not chapters:
+            return f"{self.deck.timeline.title}.{paused} {left}"
+        return f"{chapters[index].title}. Chapter {index + 1} of {len(chapters)}.{paused} {left}"
+
+    def next_block(self, frames: int) -> Block | None:
+        """The next `frames` of sound, or None once the session has ended."""
+        self._apply_commands()
+        if self.finished:
+            return None
+        block = np.zeros((frames, CHANNELS), dtype=np.float32)
+        if self.phase == "settle":
+            self.settle_left -= frames
+            if self.settle_left <= 0:
+                self.phase = "main"
+        elif not self.paused:
+            self._render_program(block, frames)
+        self._mix_overlays(block, frames)
+        if self.program.settled and self.after_fade is not None:
+            action, self.after_fade = self.after_fade, None
+            action()
+        if self.phase == "done" and not self.overlays:
+            self.finished = True
+        return block
+
+    def _render_program(self, block: Block, frames: int) -> None:
+        """The practice itself, with fades and ducking, advancing the play head."""
+        if self.phase == "done":
+            return
+        # The voice fade moves once a block: fine-grained enough at about 23 ms a block.
+        self.voice_fade.advance(frames)
+        program = self.deck.render(self.position, frames, self.voice_level * self.voice_fade.value,
+                                   self.ambient_level)
+        _apply_gain(program, self.program.advance(frames))
+        _apply_gain(program, self.duck.advance(frames))
+        block += program
+        self.position += frames
+        if not self.complete and self.position >= self.deck.length:
+            # Past the opening before the rest is ready: quiet until it arrives, then go on.
+            self.position = self.deck.length
+        elif self.position >= self.deck.length and self.phase in ("main", "exit", "ending"):
+            self._program_ended()
+        elif self.phase == "linger":
+            self.linger_left -= frames
+            if self.linger_left <= int(LINGER_FADE * SAMPLE_RATE) and self.program.target != 0.0:
+                self._fade_then(min(LINGER_FADE, self.linger_left / SAMPLE_RATE), self._done)
+
+    def _program_ended(self) -> None:
+        """The practice (or its safe exit) has played to its end."""
+        if self.phase == "main" and self.linger_left > 0:
+            self.phase = "linger"
+            self.log.append("linger")
+            return
+        self._done()
+
+    def _mix_overlays(self, block: Block, frames: int) -> None:
+        """Feedback sounds over everything; they end by themselves."""
+        still: list[_Overlay] = []
+        for overlay in self.overlays:
+            part = overlay.clip[overlay.played:overlay.played + frames]
+            block[:len(part)] += part[:, np.newaxis]
+            overlay.played += len(part)
+            if overlay.played < len(overlay.clip):
+                still.append(overlay)
+            elif overlay.ducks and not any(o.ducks for o in still):
+                self.duck.go(1.0, 0.3)
+        self.overlays = still
+        np.clip(block, -1.0, 1.0, out=block)
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    def _apply_commands(self) -> None:
+        """Everything queued since the last block."""
+        while self.commands:
+            command, argument = self.commands.popleft()
+            if command == "speak":
+                assert isinstance(argument, np.ndarray)
+                self.overlays.append(_Overlay(argument, ducks=True))
+                self.duck.go(STATUS_DUCK, 0.2)
+                continue
+            if command == "swap":
+                assert isinstance(argument, Timeline)
+                self._swap(argument)
+                continue
+            if command == "abandon":
+                self.problem = str(argument)
+                self.complete = True
+                continue
+            assert isinstance(command, Command)
+            if self.phase == "done" and command is not Command.INTERRUPT:
+                continue
+            self.log.append(command.value)
+            self._handle(command)
+
+    def _handle(self, command: Command) -> None:
+        """One command."""
+        if command is Command.INTERRUPT:
+            self.overlays.clear()
+            self._fade_then(INTERRUPT_FADE, self._done)
+            if self.paused or self.phase == "settle":
+                self._done()
+        elif self.phase == "ending":
+            return  # the gentle end is under way; only Ctrl-C cuts it short
+        elif command is Command.PAUSE:
+            self._toggle_pause()
+        elif command in (Command.NEXT, Command.PREVIOUS):
+            self._seek_chapter(command is Command.NEXT)
+        elif command in (Command.VOICE_UP, Command.VOICE_DOWN):
+            self.voice_level = _step_level(self.voice_level, command is Command.VOICE_UP)
+            self._play(feedback.tick(self.voice_level))
+        elif command in (Command.AMBIENT_UP, Command.AMBIENT_DOWN):
+            self.ambient_level = _step_level(self.ambient_level, command is Command.AMBIENT_UP)
+            self._play(feedback.tick(self.ambient_level))
+        elif command is Command.STATUS:
+            if self.status_voice is not None:
+                self.status_voice(self.status_text())
+        elif command is Command.END:
+            self._gentle_end()
+        elif command is Command.SAFE_EXIT:
+            self._safe_exit()
+
+    def _swap(self, timeline: Timeline) -> None:
+        """Replace the opening with the whole session, keeping the play head in the same step."""
+        self.complete = True
+        if self.phase == "exit":
+            return
+        opening = self.deck.timeline
+        marks = [mark for mark in opening.steps if mark.start <= self.position]
+        if marks:
+            index = len(marks) - 1
+            offset = self.position - opening.steps[index].start
+            target = timeline.steps[index]
+            self.position = target.start + min(offset, target.length)
+        self.deck = Mixer(timeline)
+        self.timeline = timeline
+
+    def _play(self, clip: Clip) -> None:
+        """A feedback sound now."""
+        self.overlays.append(_Overlay(clip))
+
+    def _fade_then(self, seconds: float, action: Callable[[], None]) -> None:
+        """Fade the program out, then do something."""
+        self.program.go(0.0, seconds)
+        self.after_fade = action
+
+    def _toggle_pause(self) -> None:
+        """Pause with a low tone and a fade; resume with a high tone and a fade in."""
+        if self.phase == "settle":
+            return
+        if self.paused or self.pausing:
+            self.paused = self.pausing = False
+            self.after_fade = None
+            self._play(feedback.resume_tone())
+            self.program.go(1.0, PAUSE_FADE)
+            return
+        self._play(feedback.pause_tone())
+
+        def hold() -> None:
+            self.paused, self.pausing = True, False
+
+        self.pausing = True
+        self._fade_then(PAUSE_FADE, hold)
+
+    def _seek_chapter(self, forward: bool) -> None:
+        """A click, then the next chapter, or the start of this one (or the one before)."""
+        chapters = self.deck.timeline.chapters
+        self._play(feedback.click())
+        if not chapters:
+            return
+        index = self.chapter_index()
+        if forward:
+            target = next((c.start for c in chapters if c.start > self.position), None)
+            if target is None:
+                return
+        else:
+            current = chapters[index].start if index >= 0 else 0
+            if self.position - current < RESTART_WINDOW * SAMPLE_RATE and index > 0:
+                target = chapters[index - 1].start
+            else:
+                target = current
+
+        def jump() -> None:
+            self.position = target
+            self.paused = False
+            self.program.go(1.0, SEEK_FADE)
+
+        self._fade_then(SEEK_FADE, jump)
+
+    def _gentle_end(self) -> None:
+        """The voice stops, the bed fades away, a closing chime rings, and the session ends."""
+        bed = self.deck.timeline.ambient.sound is not None
+        fade = END_AMBIENT_FADE if bed else 1.0
+        self.phase = "ending"
+        self.paused = False
+        self.voice_fade.go(0.0, END_VOICE_FADE)  # the voice stops; the bed keeps fading out
+        self.program.go(0.0, fade)
+
+        def close() -> None:
+            self._play(chime("bowl"))
+            self._done()
+
+        self.after_fade = close
+
+    def _safe_exit(self) -> None:
+        """Cut to the reorientation steps."""
+        if self.phase == "exit" or self.exit_timeline is None:
+            return
+        exit_timeline = self.exit_timeline
+
+        def switch() -> None:
+            self.deck = Mixer(exit_timeline)
+            self.position = 0
+            self.phase = "exit"
+            self.paused = False
+            self.program.go(1.0, SEEK_FADE)
+
+        self._fade_then(PAUSE_FADE, switch)
+
+    def _done(self) -> None:
+        """Nothing more from the program; the session ends when feedback sounds have played."""
+        self.phase = "done"
+        self.log.append("done")
+
+
+def _apply_gain(block: Block, gain: npt.NDArray[np.float32] | float) -> None:
+    """Scale a block in place by a constant or a per-frame gain."""
+    if isinstance(gain, np.ndarray):
+        block *= gain[:, np.newaxis]
+    elif gain != 1.0:
+        block *= np.float32(gain)
+
+
+def _step_level(level: float, up: bool) -> float:
+    """A volume level one step up or down, within range."""
+    factor = 10 ** ((VOLUME_STEP_DB if up else -VOLUME_STEP_DB) / 20)
+    low, high = VOLUME_RANGE
+    return float(min(max(level * factor, low), high))

@@ -1,0 +1,158 @@
+"""The live transport without a sound card: pulling blocks and sending commands, as play does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from player import SAMPLE_RATE
+from player.mixer import Mixer
+from player.play import build_session, exit_script, head_steps
+from player.script import load_script
+from player.session import Command, LiveSession
+from player.timeline import Timeline, compile_timeline
+from player.voices import Speaker
+
+WriteScript = Callable[..., Path]
+BLOCK = 1024
+SR = SAMPLE_RATE
+
+SCRIPT = """
+title: Live
+steps:
+  - chapter: One
+  - say: First words here.
+  - pause: 5
+  - chapter: Two
+  - say: Second part now.
+  - pause: 5
+  - chapter: Three
+  - say: Last words.
+on_exit:
+  - say: Feet on the floor.
+"""
+
+
+def timelines(write_script: WriteScript, speaker: Speaker, text: str = SCRIPT) -> tuple[Timeline, Timeline]:
+    """The program and its exit timeline."""
+    script = load_script(write_script(text))
+    source, steps = exit_script(script)
+    return compile_timeline(script, speaker), compile_timeline(source, speaker, steps=steps)
+
+
+def drain(session: LiveSession, actions: dict[int, Command] | None = None, limit: int = 100_000) -> np.ndarray:
+    """Pull every block, sending commands at given block numbers; the whole output."""
+    blocks = []
+    for number in range(limit):
+        if actions and number in actions:
+            session.submit(actions[number])
+        block = session.next_block(BLOCK)
+        if block is None:
+            return np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)
+        blocks.append(block)
+    raise AssertionError("the session never ended")
+
+
+def test_unattended_play_is_the_export_sample_for_sample(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    program, exit_timeline = timelines(write_script, fake_speaker)
+    played = drain(LiveSession(program, exit_timeline))
+    exported = Mixer(program).render(0, program.length)
+    assert np.array_equal(played[: program.length], exported)
+    assert len(played) - program.length < BLOCK
+
+
+def test_pause_holds_the_place_for_as_long_as_it_lasts(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    program, exit_timeline = timelines(write_script, fake_speaker)
+    pause_at, hold = 40, int(4 * SR / BLOCK)
+    played = drain(LiveSession(program, exit_timeline),
+                   {pause_at: Command.PAUSE, pause_at + hold: Command.PAUSE})
+    fade = int(0.3 * SR)
+    # The program stops for the held time less the fade-out, which still moves the play head.
+    assert len(played) - program.length == pytest.approx(hold * BLOCK - fade, abs=2 * BLOCK)
+    quiet = played[(pause_at + 25) * BLOCK:(pause_at + hold - 2) * BLOCK]
+    assert np.abs(quiet).max() == 0.0  # silent while paused once the low tone has rung out
+
+
+def test_next_and_previous_move_between_chapters(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    program, exit_timeline = timelines(write_script, fake_speaker)
+    session = LiveSession(program, exit_timeline)
+    session.next_block(BLOCK)
+    session.submit(Command.NEXT)
+    for _ in range(5):
+        session.next_block(BLOCK)
+    two = program.chapters[1].start
+    assert two <= session.position < two + 5 * BLOCK
+    session.submit(Command.PREVIOUS)  # within 3 s of the chapter's start: the one before
+    for _ in range(5):
+        session.next_block(BLOCK)
+    assert session.position < 5 * BLOCK
+
+
+def test_safe_exit_cuts_to_the_exit_steps(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    program, exit_timeline = timelines(write_script, fake_speaker)
+    played = drain(LiveSession(program, exit_timeline), {10: Command.SAFE_EXIT})
+    assert exit_timeline.cues[0].text == "Feet on the floor."
+    expected = 10 * BLOCK + int(0.3 * SR) + exit_timeline.length
+    assert len(played) == pytest.approx(expected, abs=3 * BLOCK)
+
+
+def test_without_on_exit_the_built_in_reorientation_is_used(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    script = load_script(write_script("title: T\nsteps:\n  - say: Hello.\n"))
+    source, steps = exit_script(script)
+    exit_timeline = compile_timeline(source, fake_speaker, steps=steps)
+    assert any("feet on the floor" in cue.text.lower() for cue in exit_timeline.cues)
+    assert "You are here, now." in [cue.text for cue in exit_timeline.cues]
+
+
+def test_gentle_end_fades_and_rings_a_closing_chime(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    program, exit_timeline = timelines(write_script, fake_speaker)
+    played = drain(LiveSession(program, exit_timeline), {20: Command.END})
+    chime_seconds = 5.0
+    assert len(played) / SR == pytest.approx(20 * BLOCK / SR + 1.0 + chime_seconds, abs=0.2)
+    assert np.abs(played[-int(4.5 * SR):-int(4 * SR)]).max() > 0.01  # the chime is ringing
+
+
+def test_volume_keys_tick_and_change_the_voice(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    program, exit_timeline = timelines(write_script, fake_speaker)
+    session = LiveSession(program, exit_timeline)
+    for _ in range(3):
+        session.submit(Command.VOICE_DOWN)
+    quiet = session.next_block(BLOCK)
+    assert session.voice_level == pytest.approx(10 ** (-6 / 20), rel=1e-3)
+    assert quiet is not None and np.abs(quiet).max() > 0
+
+
+def test_status_names_the_chapter_and_the_time_left(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    program, exit_timeline = timelines(write_script, fake_speaker)
+    spoken: list[str] = []
+    session = LiveSession(program, exit_timeline, status_voice=spoken.append)
+    session.position = program.chapters[1].start + 10
+    session.submit(Command.STATUS)
+    session.next_block(BLOCK)
+    assert spoken == ["Two. Chapter 2 of 3. Less than a minute left."]
+
+
+def test_settle_waits_before_the_first_word(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    program, exit_timeline = timelines(write_script, fake_speaker)
+    played = drain(LiveSession(program, exit_timeline, settle=2.0))
+    start = int(np.flatnonzero(np.abs(played).max(axis=1) > 0)[0])
+    assert start == pytest.approx(2 * SR, abs=BLOCK)
+
+
+def test_a_cold_start_plays_the_opening_then_the_whole_session(
+    write_script: WriteScript, fake_speaker: Speaker
+) -> None:
+    lines = "\n".join(f"  - say: Line number {n} is here.\n  - pause: {{seconds: 10, flexible: true}}"
+                      for n in range(12))
+    script = load_script(write_script(f"title: Cold\nlength: 5m\nsteps:\n{lines}\n"))
+    assert 0 < len(head_steps(script)) < len(script.steps)
+    session, rest = build_session(script, fake_speaker)
+    assert rest is not None and not session.complete
+    assert session.timeline.seconds < 60
+    rest.join(timeout=30)
+    played = drain(session)
+    assert session.timeline.length == 5 * 60 * SR
+    assert len(played) == pytest.approx(5 * 60 * SR, abs=3 * BLOCK)
