@@ -16,7 +16,7 @@ import click
 
 from player import SAMPLE_RATE, __version__
 from player.durations import format_clock, format_duration, parse_duration
-from player.errors import DeviceError, PlayerError, ScriptError, VoiceError
+from player.errors import DeviceError, PlayerError, ScriptError, UsageError, VoiceError
 from player.export import Tags, export, format_for
 from player.keys import KEY_HELP, KeyReader
 from player.library import builtin_folder, builtin_names, resolve_script
@@ -24,8 +24,11 @@ from player.live import NO_CARD_FIX, LivePlayer, output_devices, resolve_device
 from player.mixer import Mixer
 from player.model import Script
 from player.play import build_session
+from player.preview import preview_timeline
 from player.schema import ENGINES
 from player.script import Overrides, load_script, parse_set_options
+from player.session import LiveSession
+from player.sounds import BEDS, CHIMES
 from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
 from player.voices import Speaker, open_engine
 
@@ -319,6 +322,42 @@ def devices() -> None:
     for device in found:
         mark = "*" if device.default else " "
         click.echo(f"{mark} {device.index:>3}  {device.name}  ({device.channels} channels)")
+
+
+@cli.command()
+@click.option("--preview", metavar="NAME", help="Play ten seconds of a bed, or one chime.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="With --preview: write it to a file.")
+def sounds(preview: str | None, output: Path | None) -> None:
+    """List the built-in ambient beds and chimes, or hear one.
+
+    Beds go under `ambient:` in a script (or `--ambient`), chimes in `- chime:` steps.
+    A file path works wherever a name does.
+
+    \b
+    Examples:
+      practice sounds
+      practice sounds --preview rain
+      practice sounds --preview bowl -o bowl.wav
+    """
+    if preview is None:
+        if output is not None:
+            raise UsageError("-o writes a preview: add --preview NAME")
+        click.echo("Ambient beds:")
+        for name, description in BEDS.items():
+            click.echo(f"  {name:<12} {description}")
+        click.echo("Chimes:")
+        for name, description in CHIMES.items():
+            click.echo(f"  {name:<12} {description}")
+        return
+    timeline = preview_timeline(preview)
+    if output is not None:
+        export(Mixer(timeline), output, tags=Tags(title=timeline.title))
+        click.echo(f"Wrote {output} ({format_duration(timeline.seconds)})")
+        return
+    if not output_devices():
+        raise DeviceError(f"no sound output device was found; write it to a file instead: "
+                          f"practice sounds --preview {preview} -o {preview}.wav")
+    LivePlayer(LiveSession(timeline)).play()
 
 
 def main() -> None:

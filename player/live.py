@@ -28,6 +28,9 @@ OUTPUT_LATENCY = 0.15
 minutes arrive late when the callback thread waited for the GIL; with 0.15 s a key still
 answers within about a third of a second."""
 
+DRAIN_BLOCKS = int((OUTPUT_LATENCY + 0.1) * SAMPLE_RATE / BLOCK_FRAMES) + 1
+"""Silent blocks played after the session's end, so the device's buffer empties before it stops."""
+
 NO_CARD_FIX = ("connect a sound device, or write the session to a file instead: "
                "practice export SCRIPT -o session.mp3 (export needs no sound card)")
 
@@ -114,8 +117,14 @@ class LivePlayer:
 
     def _feed(self) -> None:
         """Worker thread: render blocks ahead of the play head into the bounded queue."""
+        drain = 0
         while not self.stopping.is_set():
             block = self.session.next_block(BLOCK_FRAMES)
+            if block is None and drain < DRAIN_BLOCKS:
+                # Stopping the stream drops what still sits in the device's buffer: send
+                # silence first, so the last words are heard to their end.
+                block = np.zeros((BLOCK_FRAMES, CHANNELS), dtype=np.float32)
+                drain += 1
             while not self.stopping.is_set():
                 try:
                     self.blocks.put(block, timeout=0.1)

@@ -11,6 +11,9 @@ from collections.abc import Iterator
 import numpy as np
 import numpy.typing as npt
 
+from player.ambient import plan_ambient
+from player.limiter import LOOKAROUND, limit
+from player.sounds.loops import bed_loop
 from player.timeline import Timeline
 
 BLOCK_FRAMES = 16_384
@@ -21,7 +24,7 @@ Block = npt.NDArray[np.float32]
 
 
 class Mixer:
-    """Mixes a Timeline's placed sounds (and, later, its ambient bed) into stereo blocks."""
+    """Mixes a Timeline's placed sounds and its ambient beds into stereo blocks."""
 
     def __init__(self, timeline: Timeline, channels: int = CHANNELS) -> None:
         self.timeline = timeline
@@ -31,6 +34,7 @@ class Mixer:
         self._ends = np.array([timeline.sound_end(sound) for sound in sounds], dtype=np.int64)
         # The longest sound bounds how far back a block must look for sounds still playing.
         self._longest = int((self._ends - self._starts).max()) if sounds else 0
+        self.ambient = plan_ambient(timeline)
 
     @property
     def length(self) -> int:
@@ -41,8 +45,15 @@ class Mixer:
         """Frames [start, start + frames) as a (frames, channels) float32 array.
 
         `voice_gain` scales everything placed on the timeline (speech, chimes, tones, clips);
-        `ambient_gain` scales the bed (live play turns each up or down on its own).
+        `ambient_gain` scales the bed (live play turns each up or down on its own). The limiter
+        needs a little context either side, so that much more is mixed and then cut away.
         """
+        context = LOOKAROUND
+        raw = self._mix(start - context, frames + 2 * context, voice_gain, ambient_gain)
+        return limit(raw, context)
+
+    def _mix(self, start: int, frames: int, voice_gain: float, ambient_gain: float) -> Block:
+        """Voice and bed summed, before the limiter."""
         block = np.zeros((frames, self.channels), dtype=np.float32)
         end = start + frames
         first = int(np.searchsorted(self._starts, start - self._longest, side="left"))
@@ -63,10 +74,28 @@ class Mixer:
         if voice_gain != 1.0:
             mono *= np.float32(voice_gain)
         block += mono[:, np.newaxis]
-        # A hard ceiling: levels are set so nothing reaches it, but overlapping sounds must
-        # never wrap around or clip in the encoder.
-        np.clip(block, -1.0, 1.0, out=block)
+        if ambient_gain > 0:
+            self._add_beds(block, start, ambient_gain)
         return block
+
+    def _add_beds(self, block: Block, start: int, ambient_gain: float) -> None:
+        """Every bed segment that overlaps the block, looped, faded and at its planned level."""
+        end = start + len(block)
+        for segment in self.ambient.segments:
+            lo, hi = max(start, segment.start, 0), min(end, segment.end)
+            if lo >= hi:
+                continue
+            loop = bed_loop(segment.sound)
+            positions = np.arange(lo, hi)
+            samples = loop[(positions - segment.start) % len(loop)]
+            weight = self.ambient.gains(lo, hi - lo) * np.float32(ambient_gain)
+            if segment.fade_in:
+                rising = np.clip((positions - segment.start) / segment.fade_in, 0.0, 1.0)
+                weight *= np.sin(0.5 * np.pi * rising).astype(np.float32)
+            if segment.fade_out:
+                falling = np.clip((segment.end - positions) / segment.fade_out, 0.0, 1.0)
+                weight *= np.sin(0.5 * np.pi * falling).astype(np.float32)
+            block[lo - start:hi - start] += samples * weight[:, np.newaxis]
 
     def blocks(self, start: int = 0, end: int | None = None, frames: int = BLOCK_FRAMES) -> Iterator[Block]:
         """Consecutive blocks from `start` to `end` (the session's end by default); the last may be short."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
+from player import SAMPLE_RATE
 from player.errors import PlayerError, UsageError
 from player.library import builtin_folder
 from player.model import Repeat, Script, Step
@@ -70,6 +71,13 @@ def _unrolled_count(step: Step) -> int:
     return 1
 
 
+def with_linger(timeline: Timeline, linger: float) -> Timeline:
+    """The timeline with its bed going on `linger` seconds past the last step (then fading)."""
+    if linger <= 0 or (timeline.ambient.sound is None and not timeline.bed_changes):
+        return timeline
+    return replace(timeline, length=timeline.length + int(linger * SAMPLE_RATE))
+
+
 def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, linger: float = 0.0,
                   start_chapter: str | None = None) -> tuple[LiveSession, threading.Thread | None]:
     """A LiveSession ready to play, and the thread still synthesizing the rest (if any)."""
@@ -94,14 +102,16 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
 
         threading.Thread(target=speak, name="status", daemon=True).start()
 
-    session = LiveSession(timeline, exit_timeline, settle=settle, linger=linger, start=start,
+    # The opening of a cold start ends where the rest takes over, so only a whole session lingers.
+    program = timeline if cold else with_linger(timeline, linger)
+    session = LiveSession(program, exit_timeline, settle=settle, start=start,
                           status_voice=status_voice, complete=not cold)
     if not cold:
         return session, None
 
     def finish() -> None:
         try:
-            session.swap(compile_timeline(script, speaker))
+            session.swap(with_linger(compile_timeline(script, speaker), linger))
         except PlayerError as error:
             session.abandon(str(error))
 

@@ -27,7 +27,6 @@ SEEK_FADE = 0.03
 INTERRUPT_FADE = 0.2
 END_VOICE_FADE = 0.3
 END_AMBIENT_FADE = 5.0
-LINGER_FADE = 10.0
 VOLUME_STEP_DB = 2.0
 VOLUME_RANGE = (0.1, 2.0)
 STATUS_DUCK = 0.3
@@ -100,7 +99,6 @@ class LiveSession:
         exit_timeline: Timeline | None = None,
         *,
         settle: float = 0.0,
-        linger: float = 0.0,
         start: int = 0,
         status_voice: Callable[[str], None] | None = None,
         complete: bool = True,
@@ -111,7 +109,6 @@ class LiveSession:
         self.position = start
         self.phase = "settle" if settle > 0 else "main"
         self.settle_left = int(settle * SAMPLE_RATE)
-        self.linger_left = int(linger * SAMPLE_RATE)
         self.paused = False
         self.pausing = False
         self.voice_level = 1.0
@@ -211,19 +208,7 @@ class LiveSession:
             # Past the opening before the rest is ready: quiet until it arrives, then go on.
             self.position = self.deck.length
         elif self.position >= self.deck.length and self.phase in ("main", "exit", "ending"):
-            self._program_ended()
-        elif self.phase == "linger":
-            self.linger_left -= frames
-            if self.linger_left <= int(LINGER_FADE * SAMPLE_RATE) and self.program.target != 0.0:
-                self._fade_then(min(LINGER_FADE, self.linger_left / SAMPLE_RATE), self._done)
-
-    def _program_ended(self) -> None:
-        """The practice (or its safe exit) has played to its end."""
-        if self.phase == "main" and self.linger_left > 0:
-            self.phase = "linger"
-            self.log.append("linger")
-            return
-        self._done()
+            self._done()
 
     def _mix_overlays(self, block: Block, frames: int) -> None:
         """Feedback sounds over everything; they end by themselves."""

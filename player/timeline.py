@@ -36,7 +36,7 @@ from player.model import (
 )
 from player.schema import MAX_SESSION_SECONDS
 from player.script import did_you_mean
-from player.sounds import CHIMES, breath_tone, chime, is_builtin_chime, load_audio_file
+from player.sounds import CHIME_RING, CHIMES, breath_tone, chime, is_builtin_chime, load_audio_file
 from player.sounds.files import AudioFileError
 from player.text import InlinePause, split_say
 from player.voices.audio import trim_silence
@@ -205,10 +205,10 @@ class _Layout:
             self.spans.append(_Span(_samples(seconds)))
 
     def place(self, key: str, clip: Clip, gain: float, kind: str, text: str | None = None,
-              advance: bool = True) -> None:
-        """A clip at the current time; it takes its own length unless `advance` is False."""
+              advance: int | None = None) -> None:
+        """A clip at the current time; the next step starts `advance` frames later (default: its end)."""
         self.clips[key] = clip
-        span = _Span(len(clip) if advance else 0)
+        span = _Span(len(clip) if advance is None else advance)
         span.events.append((0, _SoundEvent(key, gain, kind)))
         if text is not None:
             span.events.append((0, _CueEvent(text, len(clip))))
@@ -242,7 +242,10 @@ class _Layout:
         elif isinstance(step, Chime):
             clip = self.chime_clip(step.sound, step.where)
             if clip is not None:
-                self.place(f"chime:{step.sound}", clip, step.volume, "chime")
+                # A built-in chime lets the next step begin while its tail still rings.
+                ring = CHIME_RING.get(step.sound)
+                self.place(f"chime:{step.sound}", clip, step.volume, "chime",
+                           advance=_samples(ring) if ring is not None else None)
         elif isinstance(step, Breathe):
             self.breathe(step)
         elif isinstance(step, Play):

@@ -2,8 +2,8 @@
 
 from player.sounds.catalog import BEDS, CHIMES, is_builtin_bed, is_builtin_chime
 from player.sounds.files import load_audio_file
-from player.sounds.tones import breath_tone, chime
+from player.sounds.tones import CHIME_RING, breath_tone, chime
 
 __all__ = [
-    "BEDS", "CHIMES", "breath_tone", "chime", "is_builtin_bed", "is_builtin_chime", "load_audio_file",
+    "BEDS", "CHIMES", "CHIME_RING", "breath_tone", "chime", "is_builtin_bed", "is_builtin_chime", "load_audio_file",
 ]

@@ -7,29 +7,33 @@ import numpy.typing as npt
 
 from player import SAMPLE_RATE
 
-# name: (fundamental Hz, partial ratios, partial gains, decay seconds, length seconds)
+# name: (fundamental Hz, partial ratios, partial gains, decay seconds of the fundamental, length)
 _CHIME_VOICES: dict[str, tuple[float, tuple[float, ...], tuple[float, ...], float, float]] = {
-    "bowl": (220.0, (1.0, 2.76, 5.4), (1.0, 0.5, 0.25), 2.2, 5.0),
-    "bell": (880.0, (1.0, 2.0, 3.0), (1.0, 0.4, 0.2), 0.9, 3.0),
-    "soft": (440.0, (1.0, 2.0), (1.0, 0.15), 0.7, 2.0),
-    "wood": (800.0, (1.0, 2.3), (1.0, 0.3), 0.05, 0.4),
+    # A singing bowl's partials are far from harmonic; each pair is slightly detuned so it beats
+    # slowly, as a real bowl does, and the low ones ring for many seconds.
+    "bowl": (196.0, (1.0, 1.004, 2.71, 2.716, 5.12, 8.21), (1.0, 0.7, 0.55, 0.4, 0.25, 0.12), 3.5, 8.0),
+    "bell": (880.0, (1.0, 2.0, 2.4, 3.0, 4.2), (1.0, 0.45, 0.3, 0.2, 0.1), 1.1, 5.0),
+    "soft": (440.0, (1.0, 2.0), (1.0, 0.12), 0.9, 3.0),
+    "wood": (820.0, (1.0, 2.46, 4.1), (1.0, 0.35, 0.12), 0.035, 0.35),
 }
+CHIME_RING: dict[str, float] = {"bowl": 4.0, "bell": 2.5, "soft": 1.5, "wood": 0.35}
+"""Seconds a chime step takes before the next step; the tail goes on ringing beneath it."""
 CHIME_PEAK = 0.5
 """Chimes peak at -6 dBFS: present under the voice, never startling."""
 
 
 def chime(name: str, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
-    """A built-in chime as mono samples: decaying partials with a soft 5 ms attack."""
+    """A built-in chime as mono samples: decaying partials with a soft attack."""
     fundamental, ratios, gains, decay, length = _CHIME_VOICES[name]
     t = np.arange(int(length * sample_rate), dtype=np.float64) / sample_rate
     wave = np.zeros_like(t)
     for ratio, gain in zip(ratios, gains, strict=True):
         # Higher partials die away faster, as they do on a struck bowl or bell.
-        wave += gain * np.sin(2 * np.pi * fundamental * ratio * t) * np.exp(-t * ratio / decay)
-    attack = np.minimum(t / 0.005, 1.0)
+        wave += gain * np.sin(2 * np.pi * fundamental * ratio * t) * np.exp(-t * ratio**0.7 / decay)
+    attack = np.minimum(t / 0.004, 1.0)
     wave *= attack
-    tail = max(int(0.05 * sample_rate), 1)
-    wave[-tail:] *= np.linspace(1.0, 0.0, tail)
+    tail = max(int(0.2 * sample_rate), 1)
+    wave[-tail:] *= np.linspace(1.0, 0.0, tail) ** 2
     wave *= CHIME_PEAK / float(np.max(np.abs(wave)))
     return wave.astype(np.float32)
 

@@ -1,0 +1,135 @@
+"""The ambient plan: which bed plays when, and how loud, as cheap data computed once.
+
+The bed sits at `level` under speech, rises to `pause_level` in pauses and to
+`long_silence_level` after 20 s of quiet, with smooth ramps that anticipate the next words
+(the timeline is known ahead), and short gaps between sentences do not move it at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from player import SAMPLE_RATE
+from player.model import AmbientSettings
+from player.timeline import Timeline
+
+SHORT_GAP = 2.5
+"""Quiet shorter than this (seconds) between speech keeps the bed at its speech level."""
+RISE = 2.0
+"""Seconds the bed takes to rise into a pause."""
+SETTLE_BEFORE_SPEECH = 1.5
+"""Seconds the bed takes to come down before the next words."""
+LEAD = 0.3
+"""The bed is back at its speech level this long before the words start."""
+LONG_SILENCE_AFTER = 20.0
+LONG_RISE = 4.0
+VOICED = ("speech", "recording")
+
+
+@dataclass(frozen=True)
+class BedSegment:
+    """One bed between two changes, with its own fade in and fade out (in frames)."""
+
+    sound: str
+    start: int
+    end: int
+    fade_in: int
+    fade_out: int
+
+
+@dataclass(frozen=True)
+class AmbientPlan:
+    """Segments of beds and the bed's level over time (piecewise linear in dB)."""
+
+    segments: tuple[BedSegment, ...]
+    times: npt.NDArray[np.float64]
+    levels_db: npt.NDArray[np.float64]
+
+    def gains(self, start: int, frames: int) -> npt.NDArray[np.float32]:
+        """The bed's linear gain for each frame of [start, start + frames)."""
+        positions = np.arange(start, start + frames, dtype=np.float64)
+        return (10 ** (np.interp(positions, self.times, self.levels_db) / 20)).astype(np.float32)
+
+
+def speech_spans(timeline: Timeline) -> list[tuple[int, int]]:
+    """Where a voice is heard, with gaps shorter than SHORT_GAP closed up."""
+    spans = sorted((s.start, timeline.sound_end(s)) for s in timeline.sounds if s.kind in VOICED)
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start - merged[-1][1] < SHORT_GAP * SAMPLE_RATE:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def level_keyframes(timeline: Timeline) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(frame, dB) keyframes of the bed's level over the whole session."""
+    settings = timeline.ambient
+    speech = speech_spans(timeline)
+    keys: list[tuple[float, float]] = []
+    previous_end = 0
+    for start, end in speech:
+        _quiet(keys, settings, previous_end, start, after_speech=bool(keys), before_speech=True)
+        keys.append((start, settings.level))
+        keys.append((end, settings.level))
+        previous_end = end
+    _quiet(keys, settings, previous_end, max(timeline.length, previous_end + 1),
+           after_speech=bool(speech), before_speech=False)
+    if not keys:
+        keys = [(0, settings.pause_level)]
+    times = np.array([k[0] for k in keys], dtype=np.float64)
+    levels = np.array([k[1] for k in keys], dtype=np.float64)
+    order = np.argsort(times, kind="stable")
+    return times[order], levels[order]
+
+
+def _quiet(keys: list[tuple[float, float]], s: AmbientSettings, a: int, b: int,
+           after_speech: bool, before_speech: bool) -> None:
+    """Keyframes for quiet from frame a to frame b: rise into the pause, settle before words."""
+    sr = SAMPLE_RATE
+    keys.append((a, s.level if after_speech else s.pause_level))
+    end = b - LEAD * sr if before_speech else b
+    if end <= a:
+        return
+    rise_end = a + RISE * sr if after_speech else a
+    fall_start = end - SETTLE_BEFORE_SPEECH * sr if before_speech else float("inf")
+    if rise_end >= fall_start:
+        # Too short to reach the pause level: rise part of the way and come back down.
+        middle = (a + end) / 2
+        reach = min(1.0, (middle - a) / (RISE * sr))
+        keys.append((middle, s.level + (s.pause_level - s.level) * reach))
+    else:
+        keys.append((rise_end, s.pause_level))
+        long_from = a + LONG_SILENCE_AFTER * sr
+        long_to = long_from + LONG_RISE * sr
+        long_back = fall_start - LONG_RISE * sr
+        if long_to < min(long_back, b):
+            keys += [(long_from, s.pause_level), (long_to, s.long_silence_level)]
+            if before_speech:
+                keys += [(long_back, s.long_silence_level), (fall_start, s.pause_level)]
+        elif before_speech:
+            keys.append((fall_start, s.pause_level))
+    if before_speech:
+        keys.append((end, s.level))
+
+
+def plan_ambient(timeline: Timeline) -> AmbientPlan:
+    """The beds and their levels for a timeline."""
+    settings = timeline.ambient
+    length = timeline.length
+    changes = [(0, settings.sound, 0)] + [(c.start, c.sound, c.crossfade) for c in timeline.bed_changes]
+    segments: list[BedSegment] = []
+    for index, (start, sound, crossfade) in enumerate(changes):
+        following = changes[index + 1] if index + 1 < len(changes) else None
+        end = min(following[0] + following[2], length) if following else length
+        if sound is None or end <= start:
+            continue
+        fade_in = crossfade if index else int(settings.fade_in * SAMPLE_RATE)
+        fade_out = following[2] if following else int(settings.fade_out * SAMPLE_RATE)
+        segments.append(BedSegment(sound, start, end, min(fade_in, end - start), min(fade_out, end - start)))
+    times, levels = level_keyframes(timeline)
+    return AmbientPlan(tuple(segments), times, levels)
