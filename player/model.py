@@ -44,6 +44,8 @@ class AmbientSettings:
     long_silence_level: float = -12.0
     fade_in: float = 5.0
     fade_out: float = 8.0
+    where: Where | None = None
+    """Where the bed was named, for errors about it."""
 
 
 @dataclass(frozen=True)

@@ -322,11 +322,12 @@ class _Builder:
             return AmbientSettings()
         if isinstance(node, ScalarNode):
             sound = self.value(node, "ambient", schema.AMBIENT_FIELDS["sound"])
-            return AmbientSettings(sound=self.sound_name(sound))
+            return AmbientSettings(sound=self.sound_name(sound), where=self.where(node))
         values = self.fields(node, "'ambient'", schema.AMBIENT_FIELDS)
         defaults = AmbientSettings()
         return AmbientSettings(
             sound=self.sound_name(values.get("sound")),
+            where=self.where(_child(node, "sound") or node),
             level=_num(values.get("level"), defaults.level),
             pause_level=_num(values.get("pause_level"), defaults.pause_level),
             long_silence_level=_num(values.get("long_silence_level"), defaults.long_silence_level),
@@ -534,6 +535,16 @@ def _measure(steps: tuple[Step, ...], pace: float) -> tuple[int, float]:
         elif isinstance(step, Silence):
             seconds += step.duration
     return count, seconds
+
+
+def _child(node: Node, key: str) -> Node | None:
+    """The value node under a key of a mapping node, if there is one."""
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == key:
+                found: Node = value_node
+                return found
+    return None
 
 
 def _limit_note(name: str, spec: schema.Field) -> str:

@@ -36,8 +36,18 @@ from player.model import (
 )
 from player.schema import MAX_SESSION_SECONDS
 from player.script import did_you_mean
-from player.sounds import CHIME_RING, CHIMES, breath_tone, chime, is_builtin_chime, load_audio_file
+from player.sounds import (
+    BEDS,
+    CHIME_RING,
+    CHIMES,
+    breath_tone,
+    chime,
+    is_builtin_bed,
+    is_builtin_chime,
+    load_audio_file,
+)
 from player.sounds.files import AudioFileError
+from player.sounds.loops import bed_loop
 from player.text import InlinePause, split_say
 from player.voices.audio import trim_silence
 from player.voices.base import Progress, SpeechRequest
@@ -251,6 +261,7 @@ class _Layout:
         elif isinstance(step, Play):
             self.recording(step)
         elif isinstance(step, AmbientChange):
+            self.check_bed(step.sound, step.where)
             self.marker(_BedEvent(step.sound, _samples(step.crossfade)))
         elif isinstance(step, Silence):
             self.silence(step)
@@ -301,6 +312,23 @@ class _Layout:
         self.fail(where, f"unknown chime '{sound}'{did_you_mean(sound, tuple(CHIMES))}; "
                   f"built-in chimes: {', '.join(CHIMES)}, or give a file path")
         return None
+
+    def check_bed(self, sound: str | None, where: Where) -> None:
+        """A bed that can be played: a built-in name, or a file that decodes (and is then cached)."""
+        if sound is None or is_builtin_bed(sound):
+            return
+        if "/" not in sound and "\\" not in sound and "." not in sound:
+            self.fail(where, f"unknown ambient bed '{sound}'{did_you_mean(sound, tuple(BEDS))}; "
+                      f"built-in beds: {', '.join(BEDS)}, or give a file path")
+            return
+        if not self.real_clips:
+            if not Path(sound).is_file():
+                self.fail(where, f"no such file: {sound}")
+            return  # decoding waits for a real render (and is then cached)
+        try:
+            bed_loop(sound)
+        except AudioFileError as error:
+            self.fail(where, str(error))
 
     def file_clip(self, path: str, where: Where) -> Clip | None:
         """Audio from a file, or a located problem."""
@@ -412,6 +440,7 @@ def estimate_timeline(script: Script) -> Timeline:
 def _build(script: Script, steps: Sequence[Step], speech: ClipSource, real_clips: bool) -> Timeline:
     """Lay out, solve the target length, place."""
     layout = _Layout(script, speech, real_clips)
+    layout.check_bed(script.ambient.sound, script.ambient.where or Where(str(script.source)))
     layout.walk(steps)
     if layout.problems:
         raise ScriptError(layout.problems)

@@ -228,3 +228,37 @@ def test_built_in_beds_are_cached_after_the_first_render(private_cache: Path) ->
     bed_loop.cache_clear()
     bed_loop("white-noise")
     assert list((private_cache / "beds").glob("white-noise-v*.npy"))
+
+
+def test_a_bed_from_an_mp3_file_is_decoded_resampled_and_looped(
+    write_script: WriteScript, fake_speaker: Speaker, tmp_path: Path
+) -> None:
+    wav = tmp_path / "hum.wav"
+    t = np.arange(4 * 48_000) / 48_000
+    soundfile.write(wav, (0.3 * np.sin(2 * np.pi * 300 * t)).astype(np.float32), 48_000)
+    mp3 = tmp_path / "hum.mp3"
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(wav), "-b:a", "128k", str(mp3)],
+                   check=True)
+    path = write_script("""
+        title: File bed
+        ambient: {sound: hum.mp3, pause_level: 0, fade_in: 0.5, fade_out: 0.5}
+        steps:
+          - pause: 12
+    """)
+    out = export(Mixer(compile_timeline(load_script(path), fake_speaker)), tmp_path / "bed.wav")
+    audio, _ = soundfile.read(out, dtype="float64")
+    middle = audio[SR: -SR, 0]
+    spectrum = np.abs(np.fft.rfft(middle * np.hanning(len(middle))))
+    assert np.fft.rfftfreq(len(middle), 1 / SR)[spectrum.argmax()] == pytest.approx(300, abs=1)
+    assert db(middle) == pytest.approx(-18, abs=1)  # brought to the beds' loudness, 0 dB in pauses
+    windows = middle[: len(middle) // 4410 * 4410].reshape(-1, 4410)
+    assert np.sqrt((windows**2).mean(axis=1)).min() > 0.5 * np.sqrt((windows**2).mean(axis=1)).max()
+
+
+def test_a_missing_bed_file_is_reported_with_its_line(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    from player.errors import ScriptError
+
+    path = write_script("title: T\nambient: sounds/none.ogg\nsteps:\n  - pause: 2\n")
+    with pytest.raises(ScriptError) as caught:
+        compile_timeline(load_script(path), fake_speaker)
+    assert f"{path}:2:10:" in str(caught.value) and "none.ogg" in str(caught.value)

@@ -1,0 +1,1 @@
+"""Benchmarks: measured side by side, never asserted in unit tests."""
