@@ -15,6 +15,7 @@ from player.library import builtin_folder
 from player.model import Repeat, Script, Step
 from player.script import Overrides, did_you_mean, load_script
 from player.session import LiveSession
+from player.sounds.loops import warm_up
 from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
 from player.voices import Speaker, SpeechRequest
 
@@ -81,6 +82,7 @@ def with_linger(timeline: Timeline, linger: float) -> Timeline:
 def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, linger: float = 0.0,
                   start_chapter: str | None = None) -> tuple[LiveSession, threading.Thread | None]:
     """A LiveSession ready to play, and the thread still synthesizing the rest (if any)."""
+    warm_up(script.ambient.sound)  # render the bed while the speech is being made
     exit_source, exit_steps = exit_script(script)
     cold = speaker.count_new(speech_requests(script)) > 0 and start_chapter is None
     if cold:
@@ -89,7 +91,8 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
     else:
         timeline = compile_timeline(script, speaker)
         start = chapter_start(timeline, start_chapter)
-    exit_timeline = compile_timeline(exit_source, speaker, steps=exit_steps)
+    # On a cold start the reorientation is made after sound starts; warm, it is already cached.
+    exit_timeline = None if cold else compile_timeline(exit_source, speaker, steps=exit_steps)
     voice = script.voice
 
     def status_voice(text: str) -> None:
@@ -111,6 +114,7 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
 
     def finish() -> None:
         try:
+            session.set_exit(compile_timeline(exit_source, speaker, steps=exit_steps))
             session.swap(with_linger(compile_timeline(script, speaker), linger))
         except PlayerError as error:
             session.abandon(str(error))

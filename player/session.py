@@ -121,6 +121,8 @@ class LiveSession:
         self.finished = False
         self.status_voice = status_voice
         self.commands: collections.deque[tuple[Command | str, object]] = collections.deque()
+        self.exit_wanted = False
+        self._switch_to_exit: Callable[[], None] = lambda: None
         self.complete = complete
         """False while the timeline is only the session's opening and the rest is being made."""
         self.problem: str | None = None
@@ -136,6 +138,10 @@ class LiveSession:
     def swap(self, timeline: Timeline) -> None:
         """Queue the whole session's timeline to replace the opening one, at the same step."""
         self.commands.append(("swap", timeline))
+
+    def set_exit(self, timeline: Timeline) -> None:
+        """Queue the safe exit's timeline, when it was made after play began."""
+        self.commands.append(("exit", timeline))
 
     def abandon(self, problem: str) -> None:
         """The rest of the session could not be made: end after the opening, saying why."""
@@ -238,6 +244,12 @@ class LiveSession:
             if command == "swap":
                 assert isinstance(argument, Timeline)
                 self._swap(argument)
+                continue
+            if command == "exit":
+                assert isinstance(argument, Timeline)
+                self.exit_timeline = argument
+                if self.exit_wanted and self.paused and self.phase != "exit":
+                    self._switch_to_exit()
                 continue
             if command == "abandon":
                 self.problem = str(argument)
@@ -359,19 +371,23 @@ class LiveSession:
         self.after_fade = close
 
     def _safe_exit(self) -> None:
-        """Cut to the reorientation steps."""
-        if self.phase == "exit" or self.exit_timeline is None:
+        """Cut to the reorientation steps (once they are ready, on a cold start)."""
+        if self.phase == "exit" or self.exit_wanted:
             return
-        exit_timeline = self.exit_timeline
+        self.exit_wanted = True
 
         def switch() -> None:
-            self.deck = Mixer(exit_timeline)
+            if self.exit_timeline is None:
+                self.paused = True  # quiet until the reorientation has been synthesized
+                return
+            self.deck = Mixer(self.exit_timeline)
             self.position = 0
             self.phase = "exit"
             self.paused = False
             self.program.go(1.0, SEEK_FADE)
 
         self._fade_then(PAUSE_FADE, switch)
+        self._switch_to_exit = switch
 
     def _done(self) -> None:
         """Nothing more from the program; the session ends when feedback sounds have played."""

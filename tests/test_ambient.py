@@ -17,7 +17,7 @@ from player.mixer import Mixer
 from player.script import load_script
 from player.sounds import BEDS, chime
 from player.sounds.beds import LOOP_FRAMES, make_bed
-from player.sounds.loops import bed_loop, loop_file
+from player.sounds.loops import _load, bed_loop, loop_file
 from player.timeline import compile_timeline
 from player.voices import Speaker
 
@@ -225,7 +225,7 @@ def test_practice_sounds_lists_and_previews(tmp_path: Path) -> None:
 
 
 def test_built_in_beds_are_cached_after_the_first_render(private_cache: Path) -> None:
-    bed_loop.cache_clear()
+    _load.cache_clear()
     bed_loop("white-noise")
     assert list((private_cache / "beds").glob("white-noise-v*.npy"))
 

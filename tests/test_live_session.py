@@ -156,3 +156,18 @@ def test_a_cold_start_plays_the_opening_then_the_whole_session(
     played = drain(session)
     assert session.timeline.length == 5 * 60 * SR
     assert len(played) == pytest.approx(5 * 60 * SR, abs=3 * BLOCK)
+
+
+def test_safe_exit_before_the_reorientation_is_ready_waits_for_it(
+    write_script: WriteScript, fake_speaker: Speaker
+) -> None:
+    program, exit_timeline = timelines(write_script, fake_speaker)
+    session = LiveSession(program, None)
+    session.submit(Command.SAFE_EXIT)
+    for _ in range(40):
+        session.next_block(BLOCK)
+    assert session.paused and session.phase == "main"
+    session.set_exit(exit_timeline)
+    played = drain(session)
+    assert session.phase == "done"
+    assert len(played) == pytest.approx(exit_timeline.length, abs=2 * BLOCK)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,9 +27,38 @@ def _cache_path(name: str) -> Path:
     return default_cache_dir() / "beds" / f"{name}-v{BED_VERSION}.npy"
 
 
-@lru_cache(maxsize=8)
+_LOADING = threading.Lock()
+
+
 def bed_loop(sound: str) -> Stereo:
-    """One seamless stereo loop of a bed, at BED_RMS: a built-in name or a file path."""
+    """One seamless stereo loop of a bed, at BED_RMS: a built-in name or a file path.
+
+    Loaded once per process; a second thread asking meanwhile waits instead of repeating it.
+    """
+    with _LOADING:
+        return _load(sound)
+
+
+def warm_up(sound: str | None) -> threading.Thread | None:
+    """Start loading a bed on a thread, so it is ready when the first block is mixed."""
+    if sound is None:
+        return None
+    thread = threading.Thread(target=_quietly_load, args=(sound,), name="bed", daemon=True)
+    thread.start()
+    return thread
+
+
+def _quietly_load(sound: str) -> None:
+    """Load a bed, leaving any error to be raised where the bed is really needed."""
+    try:
+        bed_loop(sound)
+    except Exception:  # the mixer or the timeline reports it properly
+        return
+
+
+@lru_cache(maxsize=8)
+def _load(sound: str) -> Stereo:
+    """A bed loop, rendered or read from the cache (or decoded from a file)."""
     if not is_builtin_bed(sound):
         return loop_file(Path(sound))
     path = _cache_path(sound)
