@@ -252,3 +252,21 @@ def test_ctrl_c_fades_out_exits_130_and_restores_the_terminal(
     settings = (tmp_path / "tty").read_text()
     assert " icanon " in f" {settings} " and " echo " in f" {settings} "
     assert "Traceback" not in terminal.screen()
+
+
+def test_a_sound_server_that_vanishes_mid_session_gives_a_clear_message(
+    write_script: WriteScript, tmp_path: Path, pulse: PulseServer
+) -> None:
+    path = write_script(SHORT.replace("pause: 2\n", "pause: 30\n"))
+    prepare(path)
+    own = PulseServer(tmp_path / "own-pulse")  # a server of this test's own, to pull away
+    own.start()
+    env = dict(own.env, PRACTICE_CACHE_DIR=os.environ["PRACTICE_CACHE_DIR"])
+    process = subprocess.Popen([sys.executable, "-m", "player", "play", str(path)], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(4)
+    own.stop()
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 1, err
+    assert "Error: the sound device stopped during playback" in err
+    assert "Traceback" not in err
