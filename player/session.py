@@ -122,7 +122,6 @@ class LiveSession:
         self.status_voice = status_voice
         self.commands: collections.deque[tuple[Command | str, object]] = collections.deque()
         self.exit_wanted = False
-        self._switch_to_exit: Callable[[], None] = lambda: None
         self.complete = complete
         """False while the timeline is only the session's opening and the rest is being made."""
         self.problem: str | None = None
@@ -249,7 +248,7 @@ class LiveSession:
                 assert isinstance(argument, Timeline)
                 self.exit_timeline = argument
                 if self.exit_wanted and self.paused and self.phase != "exit":
-                    self._switch_to_exit()
+                    self._enter_exit()
                 continue
             if command == "abandon":
                 self.problem = str(argument)
@@ -375,19 +374,18 @@ class LiveSession:
         if self.phase == "exit" or self.exit_wanted:
             return
         self.exit_wanted = True
+        self._fade_then(PAUSE_FADE, self._enter_exit)
 
-        def switch() -> None:
-            if self.exit_timeline is None:
-                self.paused = True  # quiet until the reorientation has been synthesized
-                return
-            self.deck = Mixer(self.exit_timeline)
-            self.position = 0
-            self.phase = "exit"
-            self.paused = False
-            self.program.go(1.0, SEEK_FADE)
-
-        self._fade_then(PAUSE_FADE, switch)
-        self._switch_to_exit = switch
+    def _enter_exit(self) -> None:
+        """Play the reorientation from its start, or wait in quiet until it has been made."""
+        if self.exit_timeline is None:
+            self.paused = True
+            return
+        self.deck = Mixer(self.exit_timeline)
+        self.position = 0
+        self.phase = "exit"
+        self.paused = False
+        self.program.go(1.0, SEEK_FADE)
 
     def _done(self) -> None:
         """Nothing more from the program; the session ends when feedback sounds have played."""
