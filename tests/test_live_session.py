@@ -171,3 +171,27 @@ def test_safe_exit_before_the_reorientation_is_ready_waits_for_it(
     played = drain(session)
     assert session.phase == "done"
     assert len(played) == pytest.approx(exit_timeline.length, abs=2 * BLOCK)
+
+
+def test_missing_portaudio_or_sounddevice_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.abc
+    import sys
+
+    from player.errors import MissingDependency
+    from player.live import load_sounddevice
+
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+
+    class NoPortAudio(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):  # type: ignore[no-untyped-def]
+            if name == "sounddevice":
+                raise OSError("PortAudio library not found")
+            return None
+
+    monkeypatch.setattr(sys, "meta_path", [NoPortAudio(), *sys.meta_path])
+    with pytest.raises(MissingDependency, match="libportaudio2"):
+        load_sounddevice()
+    monkeypatch.setattr(sys, "meta_path", sys.meta_path[1:])
+    monkeypatch.setitem(sys.modules, "sounddevice", None)
+    with pytest.raises(MissingDependency, match="pip install sounddevice"):
+        load_sounddevice()
