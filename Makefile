@@ -22,7 +22,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check player tests
+	$(BIN)/ruff check player tests benchmarks
 	$(BIN)/mypy
 
 $(VENV)/.created:
