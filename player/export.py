@@ -18,6 +18,7 @@ from typing import IO
 import numpy as np
 import soundfile
 
+from player import SAMPLE_RATE
 from player.errors import ExportError, UsageError
 from player.ffmpeg import ffmpeg_exe
 from player.mixer import Block, Mixer
@@ -92,8 +93,6 @@ def _counted(blocks: Iterator[Block], advance: Advance | None) -> Iterator[Block
 
 def _write_wav(blocks: Iterator[Block], path: Path, channels: int) -> None:
     """16-bit PCM WAV through libsndfile."""
-    from player import SAMPLE_RATE
-
     with soundfile.SoundFile(str(path), "w", samplerate=SAMPLE_RATE, channels=channels,
                              subtype="PCM_16", format="WAV") as sink:
         for block in blocks:
@@ -102,8 +101,6 @@ def _write_wav(blocks: Iterator[Block], path: Path, channels: int) -> None:
 
 def _write_mp3(blocks: Iterator[Block], path: Path, channels: int, tags: Tags) -> None:
     """MP3 through ffmpeg's libmp3lame, fed raw float32 through a pipe while mixing goes on."""
-    from player import SAMPLE_RATE
-
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
         "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", str(channels), "-i", "pipe:0",

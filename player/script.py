@@ -31,6 +31,7 @@ from player.model import (
     VoiceSettings,
     Where,
 )
+from player.sounds.catalog import is_path
 from player.text import split_say
 from player.yamlnodes import compose_file, problem_at, scalar_value
 
@@ -340,9 +341,7 @@ class _Builder:
         if value is None:
             return None
         text = str(value)
-        if "/" in text or "\\" in text or "." in text:
-            return str(self.folder / text)
-        return text
+        return str(self.folder / text) if is_path(text) else text
 
     # -- steps -----------------------------------------------------------------------------------
 

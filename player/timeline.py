@@ -44,6 +44,7 @@ from player.sounds import (
     chime,
     is_builtin_bed,
     is_builtin_chime,
+    is_path,
     load_audio_file,
 )
 from player.sounds.files import AudioFileError
@@ -307,7 +308,7 @@ class _Layout:
         """A built-in chime or a chime file."""
         if is_builtin_chime(sound):
             return chime(sound)
-        if "/" in sound or "\\" in sound or "." in sound:
+        if is_path(sound):
             return self.file_clip(sound, where)
         self.fail(where, f"unknown chime '{sound}'{did_you_mean(sound, tuple(CHIMES))}; "
                   f"built-in chimes: {', '.join(CHIMES)}, or give a file path")
@@ -317,7 +318,7 @@ class _Layout:
         """A bed that can be played: a built-in name, or a file that decodes (and is then cached)."""
         if sound is None or is_builtin_bed(sound):
             return
-        if "/" not in sound and "\\" not in sound and "." not in sound:
+        if not is_path(sound):
             self.fail(where, f"unknown ambient bed '{sound}'{did_you_mean(sound, tuple(BEDS))}; "
                       f"built-in beds: {', '.join(BEDS)}, or give a file path")
             return

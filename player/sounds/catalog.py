@@ -22,6 +22,11 @@ CHIMES: dict[str, str] = {
 }
 
 
+def is_path(name: str) -> bool:
+    """Whether a sound is named by a file path rather than a built-in name (those have no / \\ or .)."""
+    return any(mark in name for mark in ("/", "\\", "."))
+
+
 def is_builtin_bed(name: str) -> bool:
     """Whether a name is one of the built-in ambient beds."""
     return name in BEDS

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from player import SAMPLE_RATE
+from player.atomic import save_array
 from player.sounds.beds import BED_RMS, make_bed
 from player.sounds.catalog import is_builtin_bed
 from player.sounds.files import Stereo, load_stereo_file
@@ -69,14 +68,7 @@ def _load(sound: str) -> Stereo:
     except (OSError, ValueError, EOFError):
         pass
     loop = make_bed(sound)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
-            np.save(stream, loop, allow_pickle=False)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # an unwritable cache only costs the render next time
+    save_array(path, loop)
     return loop
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import numpy.typing as npt
 
@@ -22,8 +24,12 @@ CHIME_PEAK = 0.5
 """Chimes peak at -6 dBFS: present under the voice, never startling."""
 
 
+@cache
 def chime(name: str, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
-    """A built-in chime as mono samples: decaying partials with a soft attack."""
+    """A built-in chime as mono samples: decaying partials with a soft attack.
+
+    Made once per process (a bowl is 8 s of six partials) and shared, so it is read-only.
+    """
     fundamental, ratios, gains, decay, length = _CHIME_VOICES[name]
     t = np.arange(int(length * sample_rate), dtype=np.float64) / sample_rate
     wave = np.zeros_like(t)
@@ -35,7 +41,9 @@ def chime(name: str, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
     tail = max(int(0.2 * sample_rate), 1)
     wave[-tail:] *= np.linspace(1.0, 0.0, tail) ** 2
     wave *= CHIME_PEAK / float(np.max(np.abs(wave)))
-    return wave.astype(np.float32)
+    result = wave.astype(np.float32)
+    result.flags.writeable = False
+    return result
 
 
 def breath_tone(rising: bool, samples: int, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import platformdirs
 
+from player.atomic import save_array
 from player.voices.base import SpeechRequest
 
 CLIP_FORMAT = 1
@@ -74,14 +74,4 @@ class ClipCache:
 
     def put(self, key: str, clip: npt.NDArray[np.float32]) -> None:
         """Store a clip: written to a temporary file beside it, then renamed into place."""
-        path = self.path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(handle, "wb") as stream:
-                np.save(stream, np.ascontiguousarray(clip, dtype=np.float32), allow_pickle=False)
-            os.replace(temporary, path)
-        except OSError:
-            # A cache that cannot be written only costs speed; the session itself goes on.
-            if "temporary" in locals():
-                Path(temporary).unlink(missing_ok=True)
+        save_array(self.path(key), np.asarray(clip, dtype=np.float32))
