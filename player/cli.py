@@ -147,7 +147,8 @@ def list_command() -> None:
         try:
             script = load_script(builtin_folder() / f"{name}.yaml")
             length = format_duration(estimate_timeline(script).seconds)
-            summary = script.description.strip().split("\n")[0]
+            # One line: the description's first sentence.
+            summary = " ".join(script.description.split()).split(". ")[0].rstrip(".") + "."
         except PlayerError as error:
             length, summary = "?", f"(cannot be loaded: {str(error).splitlines()[0]})"
         click.echo(f"{name:<{width}}  {length:>6}  {summary}")

@@ -31,7 +31,7 @@ from player.model import (
     VoiceSettings,
     Where,
 )
-from player.sounds.catalog import is_path
+from player.sounds.catalog import BEDS, CHIMES, is_path
 from player.text import split_say
 from player.yamlnodes import compose_file, problem_at, scalar_value
 
@@ -322,19 +322,45 @@ class _Builder:
         if node is None:
             return AmbientSettings()
         if isinstance(node, ScalarNode):
-            sound = self.value(node, "ambient", schema.AMBIENT_FIELDS["sound"])
-            return AmbientSettings(sound=self.sound_name(sound), where=self.where(node))
+            sound = self.sound_name(self.value(node, "ambient", schema.AMBIENT_FIELDS["sound"]))
+            self.check_sound("bed", sound, self.where(node))
+            return AmbientSettings(sound=sound, where=self.where(node))
         values = self.fields(node, "'ambient'", schema.AMBIENT_FIELDS)
         defaults = AmbientSettings()
+        where = self.where(_child(node, "sound") or node)
+        sound = self.sound_name(values.get("sound"))
+        self.check_sound("bed", sound, where)
         return AmbientSettings(
-            sound=self.sound_name(values.get("sound")),
-            where=self.where(_child(node, "sound") or node),
+            sound=sound,
+            where=where,
             level=_num(values.get("level"), defaults.level),
             pause_level=_num(values.get("pause_level"), defaults.pause_level),
             long_silence_level=_num(values.get("long_silence_level"), defaults.long_silence_level),
             fade_in=_num(values.get("fade_in"), defaults.fade_in),
             fade_out=_num(values.get("fade_out"), defaults.fade_out),
         )
+
+    def check_sound(self, kind: str, sound: str | None, where: Where) -> None:
+        """A chime, bed or clip that exists: a built-in name, or a file beside the script.
+
+        Decoding waits for the timeline (it is the costly part); names and files are checked
+        here so that every problem in a script is reported at once.
+        """
+        if sound is None:
+            return
+        if is_path(sound):
+            if not Path(sound).exists():
+                self.problems.append(Problem(where.file, where.line, where.column, f"no such file: {sound}"))
+            return
+        names = {"chime": CHIMES, "bed": BEDS}.get(kind)
+        if names is not None and sound not in names:
+            what = "chime" if kind == "chime" else "ambient bed"
+            plural = "chimes" if kind == "chime" else "beds"
+            self.problems.append(Problem(
+                where.file, where.line, where.column,
+                f"unknown {what} '{sound}'{did_you_mean(sound, tuple(names))}; "
+                f"built-in {plural}: {', '.join(names)}, or give a file path",
+            ))
 
     def sound_name(self, value: object) -> str | None:
         """A bed or chime: a built-in name stays a name, a path resolves beside the script."""
@@ -429,21 +455,26 @@ class _Builder:
         if name == "chapter":
             return Chapter(title=str(values["title"]), where=where)
         if name == "chime":
-            return Chime(sound=str(self.sound_name(values["sound"])), where=where,
-                         volume=_num(values.get("volume"), 1.0))
+            sound = str(self.sound_name(values["sound"]))
+            self.check_sound("chime", sound, where)
+            return Chime(sound=sound, where=where, volume=_num(values.get("volume"), 1.0))
         if name == "breathe":
             return self.breathe(values, where, node)
         if name == "play":
-            return Play(file=self.folder / str(values["file"]), where=where,
-                        volume=_num(values.get("volume"), 1.0))
+            file = self.folder / str(values["file"])
+            self.check_sound("clip", str(file), where)
+            return Play(file=file, where=where, volume=_num(values.get("volume"), 1.0))
         if name == "ambient":
-            return AmbientChange(sound=self.sound_name(values.get("sound")), where=where,
-                                 crossfade=_num(values.get("crossfade"), 6.0))
+            bed = self.sound_name(values.get("sound"))
+            self.check_sound("bed", bed, where)
+            return AmbientChange(sound=bed, where=where, crossfade=_num(values.get("crossfade"), 6.0))
         if name == "silence":
             bells = _opt_num(values.get("bells_every"))
             duration = _num(values.get("duration"), 0.0)
-            return Silence(duration=duration, where=where, bells_every=bells,
-                           chime=str(self.sound_name(values.get("chime") or "bowl")))
+            bell = str(self.sound_name(values.get("chime") or "bowl"))
+            if bells is not None:
+                self.check_sound("chime", bell, where)
+            return Silence(duration=duration, where=where, bells_every=bells, chime=bell)
         raise AssertionError(f"no builder for step {name}")
 
     def pause(self, values: dict[str, object], where: Where, node: Node) -> Pause | None:

@@ -35,16 +35,12 @@ from player.model import (
     Where,
 )
 from player.schema import MAX_SESSION_SECONDS
-from player.script import did_you_mean
 from player.sounds import (
-    BEDS,
     CHIME_RING,
-    CHIMES,
     breath_tone,
     chime,
     is_builtin_bed,
     is_builtin_chime,
-    is_path,
     load_audio_file,
 )
 from player.sounds.files import AudioFileError
@@ -305,27 +301,13 @@ class _Layout:
                                 high=max(_samples(high * pace), length), flexible=True))
 
     def chime_clip(self, sound: str, where: Where) -> Clip | None:
-        """A built-in chime or a chime file."""
-        if is_builtin_chime(sound):
-            return chime(sound)
-        if is_path(sound):
-            return self.file_clip(sound, where)
-        self.fail(where, f"unknown chime '{sound}'{did_you_mean(sound, tuple(CHIMES))}; "
-                  f"built-in chimes: {', '.join(CHIMES)}, or give a file path")
-        return None
+        """A built-in chime or a chime file (the script loader has checked the name)."""
+        return chime(sound) if is_builtin_chime(sound) else self.file_clip(sound, where)
 
     def check_bed(self, sound: str | None, where: Where) -> None:
-        """A bed that can be played: a built-in name, or a file that decodes (and is then cached)."""
-        if sound is None or is_builtin_bed(sound):
+        """A bed file that decodes (and is then cached); the loader has checked names and files."""
+        if sound is None or is_builtin_bed(sound) or not self.real_clips:
             return
-        if not is_path(sound):
-            self.fail(where, f"unknown ambient bed '{sound}'{did_you_mean(sound, tuple(BEDS))}; "
-                      f"built-in beds: {', '.join(BEDS)}, or give a file path")
-            return
-        if not self.real_clips:
-            if not Path(sound).is_file():
-                self.fail(where, f"no such file: {sound}")
-            return  # decoding waits for a real render (and is then cached)
         try:
             bed_loop(sound)
         except AudioFileError as error:
