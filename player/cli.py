@@ -30,7 +30,15 @@ from player.script import Overrides, load_script, parse_set_options
 from player.session import LiveSession
 from player.sounds import BEDS, CHIMES
 from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
-from player.voices import Speaker, open_engine
+from player.voices import Speaker, choose_engine
+from player.voices.catalog import (
+    MORE_PIPER_VOICES,
+    VoiceEntry,
+    default_engine,
+    engine_statuses,
+    piper_voices,
+    system_voices,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,9 +110,17 @@ def _progress(label: str, total: int, enabled: bool = True) -> Iterator[Callable
         yield bar.update
 
 
+def _speaker(script: Script) -> Speaker:
+    """A speaker on the script's engine; says so in one line when `auto` fell back."""
+    choice = choose_engine(script.voice.engine, script.voice.name)
+    if choice.notice:
+        click.echo(choice.notice, err=True)
+    return Speaker(choice.engine)
+
+
 def _compile(script: Script, quiet: bool = False) -> Timeline:
     """The exact timeline, synthesizing uncached speech with a progress bar."""
-    speaker = Speaker(open_engine(script.voice.engine))
+    speaker = _speaker(script)
     new = speaker.count_new(speech_requests(script))
     with _progress("Synthesizing speech", new, enabled=not quiet) as advance:
         return compile_timeline(script, speaker, progress=advance)
@@ -282,7 +298,7 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     if not output_devices():
         raise DeviceError(f"no sound output device was found; {NO_CARD_FIX}")
     device_index = resolve_device(device)
-    speaker = Speaker(open_engine(script.voice.engine))
+    speaker = _speaker(script)
     session, _ = build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0,
                                start_chapter=from_chapter)
     interactive = KeyReader.available()
@@ -359,6 +375,51 @@ def sounds(preview: str | None, output: Path | None) -> None:
         raise DeviceError(f"no sound output device was found; write it to a file instead: "
                           f"practice sounds --preview {preview} -o {preview}.wav")
     LivePlayer(LiveSession(timeline)).play()
+
+
+@cli.command()
+@click.option("--engine", "engine_name", type=click.Choice(["piper", "system"]), help="Only this engine.")
+@click.option("--language", default="en", show_default=True, metavar="CODE",
+              help="System voices for this language prefix (`all` for every one).")
+def voices(engine_name: str | None, language: str) -> None:
+    """List the speech engines and voices on this machine, and what to install for more.
+
+    A script picks them under `voice:` (engine and name), or use --engine and --voice.
+
+    \b
+    Examples:
+      practice voices
+      practice voices --engine system --language de
+      practice export five-senses --voice en-us -o sam.mp3 --engine system
+    """
+    default = default_engine()
+    click.echo("Engines (engine: auto uses the first one installed):")
+    for status in engine_statuses():
+        if engine_name not in (None, status.name):
+            continue
+        state = f"installed ({status.version})" if status.missing is None else f"not installed: {status.fix}"
+        marker = "  <- auto uses this" if status.name == default else ""
+        click.echo(f"  {status.name:<7} {status.description}\n          {state}{marker}")
+    rows: list[VoiceEntry] = []
+    total_system = 0
+    if engine_name in (None, "piper"):
+        rows += piper_voices()
+    if engine_name in (None, "system"):
+        found, total_system = system_voices(None if language == "all" else language)
+        rows += found
+    click.echo("\nVoices:")
+    if rows:
+        width = max(len(r.id) for r in rows)
+        lang_width = max(8, *(len(r.language) for r in rows))
+        click.echo(f"  {'ENGINE':<7} {'ID':<{width}}  {'LANGUAGE':<{lang_width}}  QUALITY")
+        for row in rows:
+            tail = "  (default)" if row.default else ""
+            click.echo(f"  {row.engine:<7} {row.id:<{width}}  {row.language:<{lang_width}}  {row.quality}{tail}")
+    else:
+        click.echo("  none found")
+    if total_system and language != "all":
+        click.echo(f"  ... {total_system} system voices in all: practice voices --engine system --language all")
+    click.echo("\n" + click.wrap_text(MORE_PIPER_VOICES, width=90, subsequent_indent="  "))
 
 
 def main() -> None:

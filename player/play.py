@@ -18,6 +18,7 @@ from player.session import LiveSession
 from player.sounds.loops import warm_up
 from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
 from player.voices import Speaker, SpeechRequest
+from player.voices.textprep import speakable
 
 HEAD_START_SECONDS = 45.0
 """With a cold cache, synthesize about this much of the session before sound starts."""
@@ -98,7 +99,8 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
     def status_voice(text: str) -> None:
         def speak() -> None:
             try:
-                (clip,) = speaker.speak([SpeechRequest(text, voice.name, voice.rate, voice.volume)])
+                request = SpeechRequest(speakable(text, script.language), voice.name, voice.rate, voice.volume)
+                (clip,) = speaker.speak([request])
             except PlayerError:
                 return  # a status line that cannot be spoken is skipped, never fatal
             session.speak(clip)

@@ -33,6 +33,7 @@ from player.model import (
 )
 from player.sounds.catalog import BEDS, CHIMES, is_path
 from player.text import split_say
+from player.voices.piper import is_voice_path
 from player.yamlnodes import compose_file, problem_at, scalar_value
 
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -311,7 +312,7 @@ class _Builder:
         defaults = VoiceSettings()
         return VoiceSettings(
             engine=str(values.get("engine") or defaults.engine),
-            name=_opt_str(values.get("name")),
+            name=self.voice_name(values.get("name"), self.where(_child(node, "name") or node)),
             rate=_num(values.get("rate"), defaults.rate),
             volume=_num(values.get("volume"), defaults.volume),
             sentence_gap=_num(values.get("sentence_gap"), defaults.sentence_gap),
@@ -361,6 +362,16 @@ class _Builder:
                 f"unknown {what} '{sound}'{did_you_mean(sound, tuple(names))}; "
                 f"built-in {plural}: {', '.join(names)}, or give a file path",
             ))
+
+    def voice_name(self, value: object, where: Where) -> str | None:
+        """A voice id stays as it is; a Piper `.onnx` path resolves beside the script and must exist."""
+        name = _opt_str(value)
+        if name is None or not is_voice_path(name):
+            return name
+        path = self.folder / Path(name).expanduser()
+        if not path.is_file():
+            self.problems.append(Problem(where.file, where.line, where.column, f"no such voice file: {name}"))
+        return str(path)
 
     def sound_name(self, value: object) -> str | None:
         """A bed or chime: a built-in name stays a name, a path resolves beside the script."""
@@ -448,7 +459,7 @@ class _Builder:
                 self.problem(node, str(error))
                 return None
             return Say(text=str(values["text"]), where=where, rate=_opt_num(values.get("rate")),
-                       voice=_opt_str(values.get("voice")),
+                       voice=self.voice_name(values.get("voice"), where),
                        pause_after=_num(values.get("pause_after"), 0.0))
         if name == "pause":
             return self.pause(values, where, node)

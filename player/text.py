@@ -1,4 +1,4 @@
-"""Splitting a `say` text into what is spoken: sentences and inline `[pause 2s]` markers."""
+"""Splitting a `say` text into what is spoken: sentences, inline `[pause 2s]` markers, ellipses."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ import re
 from dataclasses import dataclass
 
 from player.durations import parse_duration
+from player.voices.textprep import ends_with_abbreviation
+
+ELLIPSIS_PAUSE = 0.7
+"""Seconds of quiet an ellipsis inside a line stands for ("Breathe in... and out")."""
 
 _PAUSE_MARK = re.compile(r"\[\s*pause\s+([^\]]*)\]", re.IGNORECASE)
 # A sentence ends at . ! or ? (and any closing quote or bracket) before a capital, digit or
-# quote; "Breathe in... and out" stays one line, so the engine reads it as one breath.
+# quote, unless the word before is an abbreviation such as "Dr." or "e.g.".
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[A-Z0-9\"'(])")
+# An ellipsis followed by more words: the words after it come after a short pause.
+_ELLIPSIS_BREAK = re.compile(r"(?:\.\.\.+|…)(?=\s+\S)")
 
 
 @dataclass(frozen=True)
@@ -43,8 +49,35 @@ def split_say(text: str) -> list[Spoken | InlinePause]:
 
 
 def _sentences(chunk: str) -> list[Spoken | InlinePause]:
-    """The sentences of a stretch of text without markers."""
-    return [Spoken(s.strip()) for s in _SENTENCE_END.split(" ".join(chunk.split())) if s.strip()]
+    """The sentences of a stretch of text without markers; an ellipsis inside one is a short pause.
+
+    Each Spoken keeps its text as written (the ellipsis stays in the transcript).
+    """
+    parts: list[Spoken | InlinePause] = []
+    text = " ".join(chunk.split())
+    start = 0
+    for match in _ELLIPSIS_BREAK.finditer(text):
+        parts.extend(_split_sentences(text[start:match.end()]))
+        if parts:
+            parts.append(InlinePause(ELLIPSIS_PAUSE))
+        start = match.end()
+    parts.extend(_split_sentences(text[start:]))
+    return parts
+
+
+def _split_sentences(text: str) -> list[Spoken | InlinePause]:
+    """Sentences of text with no markers or inner ellipses."""
+    sentences: list[Spoken | InlinePause] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if ends_with_abbreviation(text[start:match.start()]):
+            continue
+        if text[start:match.start()].strip():
+            sentences.append(Spoken(text[start:match.start()].strip()))
+        start = match.end()
+    if text[start:].strip():
+        sentences.append(Spoken(text[start:].strip()))
+    return sentences
 
 
 def strip_markers(text: str) -> str:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from player import SAMPLE_RATE
 from player.durations import format_duration
 from player.errors import Problem, ScriptError
+from player.loudness import match_loudness
 from player.model import (
     AmbientChange,
     AmbientSettings,
@@ -48,6 +49,7 @@ from player.sounds.loops import bed_loop
 from player.text import InlinePause, split_say
 from player.voices.audio import trim_silence
 from player.voices.base import Progress, SpeechRequest
+from player.voices.textprep import speakable
 
 Clip = npt.NDArray[np.float32]
 
@@ -284,7 +286,8 @@ class _Layout:
                 continue
             if previous_spoken:
                 self.gap(self.script.voice.sentence_gap)
-            request = self.request(part.text, step.voice, step.rate)
+            # The engine hears numbers and abbreviations in words; the transcript keeps the text.
+            request = self.request(speakable(part.text, self.script.language), step.voice, step.rate)
             self.place(_speech_key(request), self.speech(request), 1.0, "speech", text=part.text)
             previous_spoken = True
         self.gap(step.pause_after * self.script.pace)
@@ -322,10 +325,11 @@ class _Layout:
             return None
 
     def recording(self, step: Play) -> None:
-        """A recorded clip, trimmed of silence at both ends."""
+        """A recorded clip, trimmed of silence at both ends and as loud as the synthesized voice."""
         clip = self.file_clip(str(step.file), step.where)
         if clip is not None:
-            self.place(f"file:{step.file}", trim_silence(clip, SAMPLE_RATE), step.volume, "recording")
+            levelled = match_loudness(trim_silence(clip, SAMPLE_RATE), SAMPLE_RATE)
+            self.place(f"file:{step.file}", levelled, step.volume, "recording")
 
     def breathe(self, step: Breathe) -> None:
         """Breathing cycles; every phase lasts exactly its seconds, whatever is spoken in it."""

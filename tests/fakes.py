@@ -26,6 +26,10 @@ class FakeEngine:
     def __init__(self) -> None:
         self.calls: list[list[SpeechRequest]] = []
 
+    def voice_version(self, voice: str | None) -> str:
+        """The fake voice never changes."""
+        return ""
+
     def synthesize(self, requests: Sequence[SpeechRequest], progress: Progress | None = None) -> list[RawClip]:
         """One tone per request."""
         self.calls.append(list(requests))

@@ -54,7 +54,7 @@ def test_built_ins_follow_the_wording_rules(path: Path) -> None:
 @pytest.mark.parametrize("path", BUILTINS, ids=lambda p: p.stem)
 def test_built_ins_render_at_their_declared_length(path: Path) -> None:
     script = load_script(path)
-    timeline = compile_timeline(script, Speaker(open_engine("system")))
+    timeline = compile_timeline(script, Speaker(open_engine("auto")))
     if script.length is not None:
         assert timeline.seconds == pytest.approx(script.length, abs=0.5)
 
@@ -62,5 +62,5 @@ def test_built_ins_render_at_their_declared_length(path: Path) -> None:
 @pytest.mark.real
 def test_the_reorientation_lasts_between_30_and_60_seconds() -> None:
     script = load_script(builtin_folder() / "reorient.yaml")
-    timeline = compile_timeline(script, Speaker(open_engine("system")))
+    timeline = compile_timeline(script, Speaker(open_engine("auto")))
     assert 30 <= timeline.seconds <= 60

@@ -14,7 +14,7 @@ from player.cli import cli
 from tests.conftest import silences
 
 WriteScript = Callable[..., Path]
-COMMANDS = ["list", "check", "show", "export"]
+COMMANDS = ["list", "check", "show", "export", "voices"]
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -120,3 +120,16 @@ def test_export_through_the_installed_command_keeps_stdout_clean(write_script: W
     assert "Audio saved" not in done.stdout + done.stderr
     assert done.stdout.strip().startswith(f"Wrote {out}")
     assert [round(d, 1) for _, d in silences(out)] == [2.5]
+
+
+@pytest.mark.real
+def test_voices_lists_engines_voices_the_default_and_what_to_install() -> None:
+    code, out, _ = run("voices")
+    assert code == 0
+    assert "piper" in out and "<- auto uses this" in out.split("system")[0]
+    voice_line = next(line for line in out.splitlines() if line.strip().startswith("piper") and "joe" in line)
+    assert "en_US" in voice_line and "medium" in voice_line and "(default)" in voice_line
+    assert "gmw/en-us" in out  # eSpeak NG's US English voice, from the real system engine
+    assert "rhasspy/piper-voices" in out and ".onnx" in out
+    code, out, _ = run("voices", "--engine", "system", "--language", "de")
+    assert code == 0 and "gmw/de" in out and "joe" not in out

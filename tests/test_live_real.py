@@ -46,7 +46,7 @@ on_exit:
 
 def prepare(path: Path) -> float:
     """Synthesize the script's speech into the test cache; returns its exact length in seconds."""
-    timeline = compile_timeline(load_script(path), Speaker(open_engine("system")))
+    timeline = compile_timeline(load_script(path), Speaker(open_engine("auto")))
     return timeline.seconds
 
 
@@ -72,7 +72,7 @@ def test_what_the_sink_hears_matches_the_export(
 ) -> None:
     path = write_script(SHORT)
     prepare(path)
-    exported_path = export(Mixer(compile_timeline(load_script(path), Speaker(open_engine("system")))),
+    exported_path = export(Mixer(compile_timeline(load_script(path), Speaker(open_engine("auto")))),
                            tmp_path / "export.wav")
     exported, _ = soundfile.read(exported_path, dtype="float32")
     heard, err = run_play(pulse, path, tmp_path / "heard.raw")
@@ -182,7 +182,7 @@ def test_x_goes_to_the_reorientation_and_q_ends_gently(
 ) -> None:
     path = write_script(SHORT.replace("pause: 2\n", "pause: 30\n"))
     natural = prepare(path)
-    exit_seconds = compile_timeline(load_script(path), Speaker(open_engine("system")),
+    exit_seconds = compile_timeline(load_script(path), Speaker(open_engine("auto")),
                                     steps=load_script(path).on_exit).seconds
     recorder = pulse.record(tmp_path / "x.raw")
     time.sleep(0.3)

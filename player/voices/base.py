@@ -45,6 +45,10 @@ class Engine(Protocol):
         """Changes whenever the same text could sound different: part of the cache key."""
         ...
 
+    def voice_version(self, voice: str | None) -> str:
+        """Identifies the voice's data (a model file's hash, say): part of the cache key."""
+        ...
+
     def synthesize(
         self, requests: Sequence[SpeechRequest], progress: Progress | None = None
     ) -> list[RawClip]:

@@ -19,8 +19,8 @@ import platformdirs
 from player.atomic import save_array
 from player.voices.base import SpeechRequest
 
-CLIP_FORMAT = 1
-"""Bump when the clean-up (trimming, resampling) changes, so old entries are not reused."""
+CLIP_FORMAT = 2
+"""Bump when the clean-up (trimming, resampling, levelling) changes, so old entries are not reused."""
 
 
 def default_cache_dir() -> Path:
@@ -31,10 +31,12 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("practice-player", appauthor=False))
 
 
-def clip_key(engine: str, engine_version: str, request: SpeechRequest, sample_rate: int) -> str:
+def clip_key(engine: str, engine_version: str, request: SpeechRequest, sample_rate: int,
+             voice_version: str = "") -> str:
     """The content address of one prepared clip."""
     identity = {
         "engine": engine, "engine_version": engine_version, "voice": request.voice,
+        "voice_version": voice_version,
         "rate": round(request.rate, 4), "volume": round(request.volume, 4), "text": request.text,
         "sample_rate": sample_rate, "format": CLIP_FORMAT,
     }

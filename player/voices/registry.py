@@ -2,20 +2,51 @@
 
 from __future__ import annotations
 
-from player.errors import MissingDependency, UsageError
+from dataclasses import dataclass
+
+from player.errors import UsageError
 from player.schema import ENGINES
 from player.voices.base import Engine
+from player.voices.piper import INSTALL_HINT, is_voice_path, piper_missing
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """The engine to speak with, and a one-line notice when `auto` had to fall back."""
+
+    engine: Engine
+    notice: str | None = None
+
+
+def choose_engine(name: str, voice: str | None = None) -> EngineChoice:
+    """The engine a script or --engine names; `auto` prefers piper and falls back to system.
+
+    A voice that is a path to a Piper `.onnx` file needs piper, whatever `auto` would pick.
+    """
+    if name not in ENGINES:
+        raise UsageError(f"unknown engine '{name}': choose one of {', '.join(ENGINES)}")
+    if name == "piper" or (name == "auto" and is_voice_path(voice)):
+        from player.voices.piper import PiperEngine
+
+        return EngineChoice(PiperEngine())
+    if is_voice_path(voice):
+        raise UsageError(f"the voice {voice} is a Piper voice file: use it with 'engine: piper' (or auto)")
+    if name == "auto":
+        missing = piper_missing()
+        if missing is None:
+            from player.voices.piper import PiperEngine
+
+            return EngineChoice(PiperEngine())
+        notice = (f"Using the system voice: the natural piper voice is not installed ({missing} is "
+                  f"missing). For it: {INSTALL_HINT}")
+        from player.voices.system import SystemEngine
+
+        return EngineChoice(SystemEngine(), notice)
+    from player.voices.system import SystemEngine
+
+    return EngineChoice(SystemEngine())
 
 
 def open_engine(name: str) -> Engine:
-    """The engine a script or --engine names; `auto` picks the best one installed."""
-    if name not in ENGINES:
-        raise UsageError(f"unknown engine '{name}': choose one of {', '.join(ENGINES)}")
-    if name == "piper":
-        raise MissingDependency(
-            "The piper voice engine is not available in this version of practice-player.",
-            "use the system voice: --engine system (or 'engine: system' under voice: in the script)",
-        )
-    from player.voices.system import SystemEngine
-
-    return SystemEngine()
+    """The engine for a name, without the fallback notice (see choose_engine)."""
+    return choose_engine(name).engine

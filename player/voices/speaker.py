@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 
 from player import SAMPLE_RATE
+from player.loudness import match_loudness
 from player.voices.audio import prepare_clip
 from player.voices.base import Engine, Progress, SpeechRequest
 from player.voices.cache import ClipCache, clip_key
@@ -21,16 +23,24 @@ class Speaker:
         self.cache = cache if cache is not None else ClipCache()
         self.synthesized = 0
         """Lines this speaker had to synthesize (not found in the cache)."""
+        self._voice_versions: dict[str | None, str] = {}
+
+    def key(self, request: SpeechRequest) -> str:
+        """The cache key of a request's prepared clip."""
+        if request.voice not in self._voice_versions:
+            self._voice_versions[request.voice] = self.engine.voice_version(request.voice)
+        return clip_key(self.engine.name, self.engine.version, request, SAMPLE_RATE,
+                        self._voice_versions[request.voice])
 
     def speak(
         self, requests: Sequence[SpeechRequest], progress: Progress | None = None
     ) -> list[npt.NDArray[np.float32]]:
-        """One prepared clip (mono float32 at SAMPLE_RATE, silence trimmed) per request.
+        """One prepared clip (mono float32 at SAMPLE_RATE, trimmed, levelled) per request.
 
         `progress` hears only about lines that had to be synthesized.
         """
         unique = list(dict.fromkeys(requests))
-        keys = {r: clip_key(self.engine.name, self.engine.version, r, SAMPLE_RATE) for r in unique}
+        keys = {r: self.key(r) for r in unique}
         clips: dict[SpeechRequest, npt.NDArray[np.float32]] = {}
         missing: list[SpeechRequest] = []
         for request in unique:
@@ -40,9 +50,11 @@ class Speaker:
             else:
                 clips[request] = cached
         if missing:
-            raw = self.engine.synthesize(missing, progress)
+            # Engines speak at full volume; the level is set here, the same way for every engine.
+            raw = self.engine.synthesize([replace(r, volume=1.0) for r in missing], progress)
             for request, clip in zip(missing, raw, strict=True):
-                prepared = prepare_clip(clip.samples, clip.sample_rate, SAMPLE_RATE)
+                prepared = match_loudness(prepare_clip(clip.samples, clip.sample_rate, SAMPLE_RATE), SAMPLE_RATE)
+                prepared = np.ascontiguousarray(prepared * np.float32(request.volume))
                 self.cache.put(keys[request], prepared)
                 clips[request] = prepared
             self.synthesized += len(missing)
@@ -50,8 +62,4 @@ class Speaker:
 
     def count_new(self, requests: Sequence[SpeechRequest]) -> int:
         """How many distinct lines are not cached yet (for a progress bar's length)."""
-        unique = dict.fromkeys(requests)
-        return sum(
-            not self.cache.path(clip_key(self.engine.name, self.engine.version, r, SAMPLE_RATE)).exists()
-            for r in unique
-        )
+        return sum(not self.cache.path(self.key(r)).exists() for r in dict.fromkeys(requests))

@@ -40,6 +40,10 @@ class SystemEngine:
                 parts.append(f"{package}=none")
         return f"{sys.platform};" + ";".join(parts)
 
+    def voice_version(self, voice: str | None) -> str:
+        """System voices change only with the engine itself, which `version` covers."""
+        return ""
+
     def synthesize(
         self, requests: Sequence[SpeechRequest], progress: Progress | None = None
     ) -> list[RawClip]:

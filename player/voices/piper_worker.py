@@ -1,0 +1,126 @@
+"""Runs inside a synthesis worker process: loads a Piper voice once, then speaks line after line.
+
+Piper's models draw random noise (phoneme durations and the sound itself) from ONNX
+RandomNormalLike nodes, so the same text never comes out the same twice. Every random node
+is replaced by a slice of a fixed noise table, drawn once from a fixed seed: the same text,
+voice and rate then always give the same samples, whichever worker speaks it and in what order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from player.voices.audio import trim_silence
+
+NOISE_SEED = 20261121
+NOISE_TABLE_SIZE = 1 << 21
+"""Noise values per random node: enough for about two minutes of speech in one sentence."""
+NOISE_VERSION = 1
+"""Bump when the noise table or how it is used changes (it is part of the cache key)."""
+CHUNK_GAP_SECONDS = 0.25
+"""Quiet between the pieces Piper speaks a line in (it splits at clause ends)."""
+
+_voice: Any = None
+_load_error: str | None = None
+
+
+def deterministic_model(model_path: Path) -> bytes:
+    """The voice model with every random node fed from a fixed noise table, serialized."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(model_path))
+    graph = model.graph
+    rng = np.random.default_rng(NOISE_SEED)
+    nodes = []
+    for node in graph.node:
+        if node.op_type != "RandomNormalLike":
+            nodes.append(node)
+            continue
+        attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        table = rng.standard_normal(NOISE_TABLE_SIZE).astype(np.float32)
+        table = table * np.float32(attributes.get("scale", 1.0)) + np.float32(attributes.get("mean", 0.0))
+        base = node.name or node.output[0]
+        names = {part: f"{base}/fixed_{part}" for part in ("table", "shape", "count", "zero", "axis", "flat")}
+        graph.initializer.extend([
+            numpy_helper.from_array(table, names["table"]),
+            numpy_helper.from_array(np.array([0], dtype=np.int64), names["zero"]),
+            numpy_helper.from_array(np.array([0], dtype=np.int64), names["axis"]),
+        ])
+        # noise = Reshape(Slice(table, 0, prod(Shape(x))), Shape(x)): the first values of the
+        # table in the shape of the input, so no output length is ever fixed in advance.
+        nodes.extend([
+            helper.make_node("Shape", [node.input[0]], [names["shape"]]),
+            helper.make_node("ReduceProd", [names["shape"]], [names["count"]], keepdims=1),
+            helper.make_node("Slice", [names["table"], names["zero"], names["count"], names["axis"]],
+                             [names["flat"]]),
+            helper.make_node("Reshape", [names["flat"], names["shape"]], [node.output[0]]),
+        ])
+        dtype = attributes.get("dtype", TensorProto.FLOAT)
+        if dtype != TensorProto.FLOAT:
+            raise ValueError(f"unexpected noise type {dtype} in {model_path.name}")
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return bytes(model.SerializeToString())
+
+
+def load(model_path: str, config_path: str) -> None:
+    """Load the voice for this worker; a failure is kept and reported by the first speak()."""
+    global _load_error
+    try:
+        _load(model_path, config_path)
+    except Exception as error:  # any failure: a pool initializer that raises kills the pool unexplained
+        _load_error = f"cannot load {Path(model_path).name}: {type(error).__name__}: {error}"
+
+
+def _load(model_path: str, config_path: str) -> None:
+    """Load the voice (one thread: the workers themselves use the cores)."""
+    global _voice
+    import json
+
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        deterministic_model(Path(model_path)), sess_options=options, providers=["CPUExecutionProvider"],
+    )
+    config = PiperConfig.from_dict(json.loads(Path(config_path).read_text(encoding="utf-8")))
+    _voice = PiperVoice(config=config, session=session)
+
+
+def speak(text: str, length_scale: float) -> tuple[npt.NDArray[np.float32], int]:
+    """One line as mono float32 samples at the voice's rate; pieces joined by a short gap."""
+    if _voice is None:
+        raise RuntimeError(_load_error or "speak() before load()")
+    try:
+        return _speak(text, length_scale)
+    except Exception as error:  # ONNX Runtime's own exception types do not cross processes
+        raise RuntimeError(f"{type(error).__name__}: {error}") from None
+
+
+def _speak(text: str, length_scale: float) -> tuple[npt.NDArray[np.float32], int]:
+    """speak() without the error translation."""
+    from piper import SynthesisConfig
+
+    rate = int(_voice.config.sample_rate)
+    settings = SynthesisConfig(length_scale=length_scale, normalize_audio=False)
+    pieces = [trim_silence(np.asarray(chunk.audio_float_array, dtype=np.float32), rate)
+              for chunk in _voice.synthesize(text, syn_config=settings)]
+    pieces = [piece for piece in pieces if piece.size]
+    if not pieces:
+        return np.zeros(0, dtype=np.float32), rate
+    gap = np.zeros(int(CHUNK_GAP_SECONDS * rate), dtype=np.float32)
+    joined: list[npt.NDArray[np.float32]] = []
+    for piece in pieces:
+        if joined:
+            joined.append(gap)
+        joined.append(piece)
+    return np.concatenate(joined), rate
