@@ -16,7 +16,7 @@ run: export
 	fi
 
 export: $(VENV)/.installed
-	$(BIN)/practice export $(PRACTICE) -o $(OUT)
+	$(BIN)/practice export $(PRACTICE) -o $(OUT) --force
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest

@@ -14,10 +14,21 @@ from typing import Any, TypeVar
 
 import click
 
-from player import SAMPLE_RATE, __version__
+from player import __version__
 from player.durations import format_clock, format_duration, parse_duration
-from player.errors import DeviceError, PlayerError, ScriptError, UsageError, VoiceError
-from player.export import Tags, export, format_for
+from player.errors import DeviceError, ExportError, PlayerError, ScriptError, UsageError, VoiceError
+from player.export import (
+    FORMATS,
+    TRANSCRIPTS,
+    ExportOptions,
+    ExportResult,
+    check_targets,
+    export,
+    format_for,
+    metadata_for,
+    work_for,
+)
+from player.export.formats import encoding_for
 from player.keys import KEY_HELP, KeyReader
 from player.library import builtin_folder, builtin_names, resolve_script
 from player.live import NO_CARD_FIX, LivePlayer, output_devices, resolve_device
@@ -234,38 +245,165 @@ def show(script_name: str, set_vars: tuple[str, ...], length: float | None, pace
 
 
 @cli.command("export")
-@click.argument("script_name", metavar="SCRIPT")
-@click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path),
-              help="The file to write (default: SCRIPT-NAME.mp3 here).")
-@click.option("--format", "fmt", type=click.Choice(["mp3", "wav"]),
-              help="Output format (default: from the file's extension).")
+@click.argument("script_names", metavar="SCRIPT...", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="The file to write, for one SCRIPT (default: SCRIPT-NAME.mp3 here).")
+@click.option("-d", "--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one file per SCRIPT into this folder, named after each script.")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)),
+              help="mp3 (default), m4a (AAC), ogg (Opus), flac or wav; default: from -o's extension.")
+@click.option("--mono", is_flag=True, help="One channel (smaller; mastered to -19 LUFS).")
+@click.option("--bitrate", type=click.IntRange(32, 320), metavar="KBPS",
+              help="kbit/s for mp3, m4a, ogg (default 128 stereo / 96 mono; ogg 96 / 64).")
+@click.option("--sample-rate", type=int, metavar="HZ", help="Output sample rate (default 44100; ogg 48000).")
+@click.option("--loudness", type=click.FloatRange(-30, -10), metavar="LUFS",
+              help="Mastering target (default -16 LUFS stereo, -19 mono; true peak stays under -1 dBTP).")
+@click.option("--no-master", is_flag=True, help="Leave the loudness as mixed.")
+@click.option("--transcript", "transcripts", multiple=True, type=click.Choice(TRANSCRIPTS),
+              help="Also write OUT.vtt, OUT.srt or OUT.lrc beside the audio (repeatable).")
+@click.option("--album", metavar="TEXT", help="The album tag (default: the script's `collection`).")
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @session_options
-def export_command(script_name: str, output: Path | None, fmt: str | None, quiet: bool,
+def export_command(script_names: tuple[str, ...], output: Path | None, folder: Path | None, fmt: str | None,
+                   mono: bool, bitrate: int | None, sample_rate: int | None, loudness: float | None,
+                   no_master: bool, transcripts: tuple[str, ...], album: str | None, force: bool, quiet: bool,
                    set_vars: tuple[str, ...], length: float | None, pace: float | None,
                    engine: str | None, voice: str | None, rate: float | None) -> None:
-    """Render a practice to an audio file (MP3 or WAV) for a phone or any player.
+    """Render practices to audio files for a phone or any player.
 
-    The file is written to a temporary name and renamed when complete, so an interrupted
-    export never leaves a half file behind.
+    Files are mastered to -16 LUFS (-19 mono) with true peaks under -1 dBTP, tagged (title,
+    author as artist, album, date, description, cover) and carry chapters phone players show.
+    Each is written to a temporary name and renamed when complete; an existing file is kept
+    unless --force. With several scripts and -d, one bad script is reported and the rest
+    still export (exit status 1 if any failed).
 
     \b
     Examples:
       practice export five-senses -o five-senses.mp3
-      practice export my-practice.yaml -o sam.mp3 --set name=Sam --length 10m
-      practice export five-senses -o five-senses.wav
+      practice export my-practice.yaml -o sam.m4a --set name=Sam --length 10m
+      practice export five-senses -o five-senses.ogg --mono --transcript vtt
+      practice export a.yaml b.yaml c.yaml -d for-sam/ --set name=Sam --album "Sam's practices"
     """
-    script = load_script(resolve_script(script_name),
-                         _overrides(set_vars, length, pace, engine, voice, rate))
-    target = output or Path(f"{script.name}.{fmt or 'mp3'}")
-    format_for(target, fmt)  # fail on a bad extension before any synthesis
+    if output is not None and folder is not None:
+        raise UsageError("give either -o FILE (one script) or -d DIR (any number), not both")
+    if len(script_names) > 1 and folder is None:
+        raise UsageError("several scripts need -d DIR: each is written there, named after the script")
+    options = ExportOptions(format=fmt, mono=mono, bitrate=bitrate, sample_rate=sample_rate, loudness=loudness,
+                            master=not no_master, transcripts=tuple(dict.fromkeys(transcripts)), overwrite=force)
+    if output is not None:
+        encoding_for(format_for(output, fmt), mono, bitrate, sample_rate)  # fail before any synthesis
+    else:
+        encoding_for(FORMATS[fmt or "mp3"], mono, bitrate, sample_rate)
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ExportError(f"cannot make the folder {folder}: {error.strerror or error}") from None
+    overrides = _overrides(set_vars, length, pace, engine, voice, rate)
+    if len(script_names) == 1:
+        script = load_script(resolve_script(script_names[0]), overrides)
+        target = output or (folder or Path(".")) / f"{script.name}.{fmt or 'mp3'}"
+        result = _export_one(script, target, options, album, quiet)
+        _report(result)
+        return
+    _export_batch(script_names, folder or Path("."), fmt or "mp3", overrides, options, album, quiet)
+
+
+def _export_one(script: Script, target: Path, options: ExportOptions, album: str | None, quiet: bool,
+                advance: Callable[[int], None] | None = None) -> ExportResult:
+    """Compile and export one script (progress bars unless quiet or inside a batch's bar)."""
+    check_targets(target, options)  # before synthesis: an existing file fails at once
+    if advance is not None:
+        timeline = compile_timeline(script, _speaker(script))
+        mixer = Mixer(timeline)
+        return export(mixer, target, options, metadata_for(script, timeline, album), advance)
     timeline = _compile(script, quiet)
     mixer = Mixer(timeline)
-    tags = Tags(title=script.title, artist=script.author, comment=script.description.strip())
-    with _progress(f"Writing {target.name}", mixer.length, enabled=not quiet) as advance:
-        export(mixer, target, fmt, tags, advance)
-    size = target.stat().st_size / 1_000_000
-    click.echo(f"Wrote {target} ({format_duration(timeline.length / SAMPLE_RATE)}, {size:.1f} MB)")
+    with _progress(f"Writing {target.name}", work_for(mixer, options), enabled=not quiet) as step:
+        return export(mixer, target, options, metadata_for(script, timeline, album), step)
+
+
+def _report(result: ExportResult) -> None:
+    """One line for the file written, and one per transcript."""
+    size = result.bytes / 1_000_000
+    final = result.final
+    loud = f", {final.integrated:.1f} LUFS, {final.true_peak:.1f} dBTP" if final is not None else ""
+    encoding = result.encoding
+    rate = f"{encoding.bitrate} kbit/s " if encoding.bitrate else ""
+    layout = "mono" if encoding.channels == 1 else "stereo"
+    click.echo(f"Wrote {result.path} ({format_duration(result.seconds)}, {size:.1f} MB, "
+               f"{encoding.format.name} {rate}{layout}{loud})")
+    for path in result.transcripts:
+        click.echo(f"Wrote {path}")
+
+
+def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Overrides, options: ExportOptions,
+                  album: str | None, quiet: bool) -> None:
+    """Export each script into `folder`; report failures and go on; exit 1 if any failed."""
+    loaded: list[tuple[str, Script]] = []
+    failed: list[tuple[str, str]] = []
+    for name in names:
+        try:
+            loaded.append((name, load_script(resolve_script(name), overrides)))
+        except PlayerError as error:
+            _print_error(error)
+            failed.append((name, _summary_of(error)))
+    taken: dict[Path, str] = {}
+    plans: list[tuple[str, Script, Path, int]] = []
+    for name, script in loaded:
+        target = folder / f"{script.name}.{fmt}"
+        if target in taken:
+            message = f"{name} would write {target}, as {taken[target]} does; rename one of the scripts"
+            click.echo(f"Error: {message}", err=True)
+            failed.append((name, message))
+            continue
+        taken[target] = name
+        work = estimate_timeline(script).length * (2 if options.master else 1)
+        plans.append((name, script, target, work))
+    written: list[ExportResult] = []
+    with _progress(f"Exporting {len(plans)} practices", sum(p[3] for p in plans), enabled=not quiet) as advance:
+        for name, script, target, work in plans:
+            done = 0
+
+            def step(frames: int, work: int = work) -> None:
+                nonlocal done
+                share = min(frames, max(work - done, 0))
+                done += share
+                advance(share)
+
+            try:
+                written.append(_export_one(script, target, options, album, quiet, advance=step))
+            except PlayerError as error:
+                _print_error(error, prefix=f"{name}: ")
+                failed.append((name, _summary_of(error)))
+            advance(max(work - done, 0))
+    click.echo(f"Exported {len(written)} of {len(names)} to {folder}:")
+    for result in written:
+        click.echo(f"  {result.path.name}  {format_duration(result.seconds)}  {result.bytes / 1_000_000:.1f} MB"
+                   + "".join(f", {p.name}" for p in result.transcripts))
+    if failed:
+        click.echo(f"Failed ({len(failed)}):", err=True)
+        for name, reason in failed:
+            click.echo(f"  {name}: {reason}", err=True)
+        sys.exit(1)
+
+
+def _print_error(error: PlayerError, prefix: str = "") -> None:
+    """An error as the CLI shows it (every problem of a script, one per line)."""
+    if isinstance(error, ScriptError):
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+    else:
+        click.echo(f"Error: {prefix}{error}", err=True)
+
+
+def _summary_of(error: PlayerError) -> str:
+    """A short reason for the batch summary."""
+    if isinstance(error, ScriptError):
+        count = len(error.problems)
+        return f"{count} problem{'s' if count != 1 else ''} in the script (above)"
+    return str(error).splitlines()[0]
 
 
 @cli.command()
@@ -368,7 +506,7 @@ def sounds(preview: str | None, output: Path | None) -> None:
         return
     timeline = preview_timeline(preview)
     if output is not None:
-        export(Mixer(timeline), output, tags=Tags(title=timeline.title))
+        export(Mixer(timeline), output, ExportOptions(master=False, overwrite=True))
         click.echo(f"Wrote {output} ({format_duration(timeline.seconds)})")
         return
     if not output_devices():

@@ -39,14 +39,14 @@ SCREEN = 10 ** (-4.0 / 20) * CEILING
 """Below this sample peak, no inter-sample peak can reach the ceiling: skip the work."""
 
 
-def true_peaks(block: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+def true_peaks(block: npt.NDArray[np.float32], screen: float = SCREEN) -> npt.NDArray[np.float64]:
     """Each frame's peak over both channels, including the peaks between it and the next frame.
 
     np.convolve computes each output from a fixed window, so the result for a frame does not
     depend on where a block starts.
     """
     peaks: npt.NDArray[np.float64] = np.abs(block).max(axis=1).astype(np.float64)
-    if peaks.max(initial=0.0) <= SCREEN:
+    if peaks.max(initial=0.0) <= screen:
         return peaks
     for channel in range(block.shape[1]):
         signal = block[:, channel].astype(np.float64)
@@ -56,20 +56,20 @@ def true_peaks(block: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
     return peaks
 
 
-def limit(block: npt.NDArray[np.float32], context: int) -> npt.NDArray[np.float32]:
-    """The frames of `block` between `context` and len - `context`, peaks held under CEILING.
+def limit(block: npt.NDArray[np.float32], context: int, ceiling: float = CEILING) -> npt.NDArray[np.float32]:
+    """The frames of `block` between `context` and len - `context`, peaks held under `ceiling`.
 
     A frame's gain is the mean, over WINDOW/2 either side, of min(1, CEILING / nearby peak),
     where "nearby" reaches WINDOW either side: every gain averaged at a peak was already low
     enough for it, so the mean is too, and the gain moves smoothly (no clicks, no distortion).
     """
     inner = block[context:len(block) - context]
-    peaks = true_peaks(block)
-    if peaks.max(initial=0.0) <= CEILING:
+    peaks = true_peaks(block, SCREEN * ceiling / CEILING)
+    if peaks.max(initial=0.0) <= ceiling:
         return inner
     padded = np.pad(peaks, WINDOW, mode="edge")
     nearby = np.lib.stride_tricks.sliding_window_view(padded, 2 * WINDOW + 1).max(axis=1)
-    gain = np.minimum(1.0, CEILING / np.maximum(nearby, 1e-12))
+    gain = np.minimum(1.0, ceiling / np.maximum(nearby, 1e-12))
     half = WINDOW // 2
     kernel = np.full(2 * half + 1, 1.0 / (2 * half + 1))
     # np.convolve computes each frame from a fixed window, so any block gives the same bits.

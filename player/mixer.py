@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from player.ambient import plan_ambient
-from player.limiter import LOOKAROUND, limit
+from player.limiter import CEILING, LOOKAROUND, limit
 from player.sounds.loops import bed_loop
 from player.timeline import Timeline
 
@@ -41,7 +41,8 @@ class Mixer:
         """Frames in the whole session."""
         return self.timeline.length
 
-    def render(self, start: int, frames: int, voice_gain: float = 1.0, ambient_gain: float = 1.0) -> Block:
+    def render(self, start: int, frames: int, voice_gain: float = 1.0, ambient_gain: float = 1.0,
+               ceiling: float = CEILING) -> Block:
         """Frames [start, start + frames) as a (frames, channels) float32 array.
 
         `voice_gain` scales everything placed on the timeline (speech, chimes, tones, clips);
@@ -50,7 +51,7 @@ class Mixer:
         """
         context = LOOKAROUND
         raw = self._mix(start - context, frames + 2 * context, voice_gain, ambient_gain)
-        return limit(raw, context)
+        return limit(raw, context, ceiling)
 
     def _mix(self, start: int, frames: int, voice_gain: float, ambient_gain: float) -> Block:
         """Voice and bed summed, before the limiter."""
@@ -97,11 +98,16 @@ class Mixer:
                 weight *= np.sin(0.5 * np.pi * falling).astype(np.float32)
             block[lo - start:hi - start] += samples * weight[:, np.newaxis]
 
-    def blocks(self, start: int = 0, end: int | None = None, frames: int = BLOCK_FRAMES) -> Iterator[Block]:
-        """Consecutive blocks from `start` to `end` (the session's end by default); the last may be short."""
+    def blocks(self, start: int = 0, end: int | None = None, frames: int = BLOCK_FRAMES,
+               gain: float = 1.0, ceiling: float = CEILING) -> Iterator[Block]:
+        """Consecutive blocks from `start` to `end` (the session's end by default); the last may be short.
+
+        `gain` (mastering) scales voice and bed alike, before the limiter; `ceiling` is the
+        limiter's linear true-peak ceiling (lower for lossy encoders, which add overshoot).
+        """
         stop = self.length if end is None else min(end, self.length)
         position = start
         while position < stop:
             size = min(frames, stop - position)
-            yield self.render(position, size)
+            yield self.render(position, size, gain, gain, ceiling)
             position += size

@@ -149,6 +149,10 @@ class Script:
     steps: tuple[Step, ...]
     description: str = ""
     author: str = ""
+    collection: str = ""
+    """The album tag on export."""
+    cover: Path | None = None
+    """Cover art (JPEG or PNG) for exports."""
     language: str = "en-US"
     tags: tuple[str, ...] = ()
     vars: dict[str, str] = field(default_factory=dict)

@@ -83,6 +83,8 @@ TOP_FIELDS: dict[str, Field] = {
     "title": Field("text", "the practice's title", required=True, template=True),
     "description": Field("text", "what it is for, how long, eyes closed or open", template=True),
     "author": Field("text", "becomes the artist tag on export"),
+    "collection": Field("text", "the album tag on export: the series this practice belongs to", template=True),
+    "cover": Field("text", "a JPEG or PNG image beside the script: cover art on export"),
     "language": Field("name", "a language tag such as en-US"),
     "tags": Field("names", "a list of words"),
     "vars": Field("vars", "template values used as {name} in any text; --set name=Sam"),

@@ -15,6 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from player import schema
 from player.durations import format_duration, parse_duration
 from player.errors import Problem, ScriptError, UsageError
+from player.images import image_mime
 from player.model import (
     AmbientChange,
     AmbientSettings,
@@ -241,7 +242,8 @@ class _Builder:
                              + (" (a list of steps such as '- say: ...')" if key == "steps" else ""))
         simple = {name: self.value(node, name, schema.TOP_FIELDS[name])
                   for name, node in top.items()
-                  if name in ("title", "description", "author", "language", "pace", "length")}
+                  if name in ("title", "description", "author", "collection", "language", "pace", "length")}
+        cover = self.cover(top["cover"]) if "cover" in top else None
         steps = self.steps(top["steps"], "'steps'") if "steps" in top else ()
         on_exit = self.steps(top["on_exit"], "'on_exit'") if "on_exit" in top else ()
         voice = self.voice(top.get("voice"))
@@ -257,6 +259,8 @@ class _Builder:
             steps=steps,
             description=str(simple.get("description") or ""),
             author=str(simple.get("author") or ""),
+            collection=str(simple.get("collection") or ""),
+            cover=cover,
             language=str(simple.get("language") or "en-US"),
             tags=tags,
             vars=dict(self.vars),
@@ -269,6 +273,23 @@ class _Builder:
         script = self.apply_overrides(script)
         self.check_limits(root, script)
         return script
+
+    def cover(self, node: Node) -> Path | None:
+        """The cover image beside the script: it must exist and be a JPEG or a PNG."""
+        value = self.value(node, "cover", schema.TOP_FIELDS["cover"])
+        if value is None:
+            return None
+        path = self.folder / str(value)
+        try:
+            with path.open("rb") as stream:
+                head = stream.read(8)
+        except OSError as error:
+            self.problem(node, f"cannot read the cover image {value}: {error.strerror or error}")
+            return None
+        if image_mime(head) is None:
+            self.problem(node, f"the cover image {value} is not a JPEG or PNG file")
+            return None
+        return path
 
     def read_vars(self, node: Node | None) -> dict[str, str]:
         """The vars mapping merged with --set values."""

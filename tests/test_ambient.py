@@ -11,8 +11,9 @@ import pytest
 import soundfile
 
 from player import SAMPLE_RATE
-from player.export import export
+from player.export import ExportOptions, export
 from player.ffmpeg import ffmpeg_exe
+from player.limiter import CEILING
 from player.mixer import Mixer
 from player.script import load_script
 from player.sounds import BEDS, chime
@@ -128,10 +129,11 @@ def bed_alone(path: Path, speaker: Speaker, tmp_path: Path) -> tuple[np.ndarray,
     timeline = compile_timeline(load_script(path), speaker)
 
     class BedOnly(Mixer):
-        def render(self, start: int, frames: int, voice_gain: float = 1.0, ambient_gain: float = 1.0) -> np.ndarray:
-            return super().render(start, frames, 0.0, ambient_gain)
+        def render(self, start: int, frames: int, voice_gain: float = 1.0, ambient_gain: float = 1.0,
+                   ceiling: float = CEILING) -> np.ndarray:
+            return super().render(start, frames, 0.0, ambient_gain, ceiling)
 
-    out = export(BedOnly(timeline), tmp_path / "bed.wav")
+    out = export(BedOnly(timeline), tmp_path / "bed.wav", ExportOptions(master=False)).path
     audio, _ = soundfile.read(out, dtype="float32")
     speech = [(s.start, timeline.sound_end(s)) for s in timeline.sounds if s.kind == "speech"]
     return audio, speech
@@ -198,7 +200,8 @@ def test_a_loud_session_never_clips_and_never_falls_silent(
           - silence: {duration: 30, bells_every: 10}
           - say: The end.
     """)
-    out = export(Mixer(compile_timeline(load_script(path), fake_speaker)), tmp_path / "loud.wav")
+    timeline = compile_timeline(load_script(path), fake_speaker)
+    out = export(Mixer(timeline), tmp_path / "loud.wav", ExportOptions(master=False)).path
     audio, _ = soundfile.read(out, dtype="float32")
     assert np.abs(audio).max() <= 10 ** (-1.5 / 20) + 1e-4
     peak, floor = true_peak_and_floor(out)
@@ -245,7 +248,8 @@ def test_a_bed_from_an_mp3_file_is_decoded_resampled_and_looped(
         steps:
           - pause: 12
     """)
-    out = export(Mixer(compile_timeline(load_script(path), fake_speaker)), tmp_path / "bed.wav")
+    timeline = compile_timeline(load_script(path), fake_speaker)
+    out = export(Mixer(timeline), tmp_path / "bed.wav", ExportOptions(master=False)).path
     audio, _ = soundfile.read(out, dtype="float64")
     middle = audio[SR: -SR, 0]
     spectrum = np.abs(np.fft.rfft(middle * np.hanning(len(middle))))

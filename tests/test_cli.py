@@ -66,7 +66,7 @@ def test_an_unknown_practice_name_suggests_the_built_in_one() -> None:
 def test_a_bad_output_extension_fails_before_any_work(write_script: WriteScript, tmp_path: Path) -> None:
     path = write_script("title: T\nsteps: [{say: hi}]\n")
     code, _, err = run("export", str(path), "-o", str(tmp_path / "out.aiff"))
-    assert code == 2 and "choose a file ending in .mp3 or .wav" in err
+    assert code == 2 and "choose a file ending in .mp3, .m4a, .ogg, .flac, .wav" in err
 
 
 def test_list_shows_the_built_in_practices_and_the_safety_note() -> None:

@@ -53,7 +53,7 @@ def test_auto_picks_piper_when_it_is_installed() -> None:
 
 def test_speech_is_where_the_timeline_says(write_script: WriteScript, tmp_path: Path) -> None:
     timeline = compile_timeline(load_script(write_script(LINES_SCRIPT)), Speaker(PiperEngine()))
-    out = export(Mixer(timeline), tmp_path / "lines.wav")
+    out = export(Mixer(timeline), tmp_path / "lines.wav").path
     # Each silence ffmpeg finds ends where the next line starts and starts where a line ends.
     found = silences(out, noise_db=-50, minimum=1.0)
     onsets = [start + length for start, length in found]
@@ -214,7 +214,7 @@ def test_a_recorded_clip_lands_where_its_step_puts_it_as_loud_as_the_voice(
           - say: That was the sound.
     """)
     timeline = compile_timeline(load_script(path), Speaker(PiperEngine()))
-    out = export(Mixer(timeline), tmp_path / "clip.wav")
+    out = export(Mixer(timeline), tmp_path / "clip.wav").path
     samples, rate = soundfile.read(str(out), dtype="float32")
     start, end = tone_span(samples.mean(axis=1), rate)
     placed = next(s for s in timeline.sounds if s.kind == "recording")

@@ -1,0 +1,77 @@
+"""Streaming float32 blocks into ffmpeg: to encode a file, or to measure loudness on the way."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from player import SAMPLE_RATE
+from player.errors import ExportError
+from player.export.formats import Encoding
+from player.ffmpeg import ffmpeg_exe
+from player.mixer import Block
+
+
+def feed_ffmpeg(arguments: list[str], blocks: Iterable[Block], channels: int, what: str) -> str:
+    """Run ffmpeg on raw float32 blocks from a pipe; returns what it printed on stderr.
+
+    Mixing goes on in this process while ffmpeg works in its own, so the two use two cores.
+    """
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y",
+               "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", str(channels), "-i", "pipe:0", *arguments]
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+        assert process.stdin is not None
+        try:
+            _write_blocks(process.stdin, blocks)
+            process.stdin.close()
+            code = process.wait()
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        errors.seek(0)
+        printed = errors.read().decode("utf-8", "replace")
+    if code != 0:
+        lines = [line for line in printed.strip().splitlines() if line.strip()]
+        raise ExportError(f"ffmpeg could not {what}: {lines[-1] if lines else f'exit status {code}'}")
+    return printed
+
+
+def encode(blocks: Iterable[Block], path: Path, encoding: Encoding, chapters: Path | None = None) -> None:
+    """Encode blocks into `path` in the chosen format (tags are written afterwards, by mutagen).
+
+    `chapters` is an ffmetadata file whose chapters go into the container (used for m4a,
+    whose chapter track mutagen cannot write).
+    """
+    arguments: list[str] = []
+    if chapters is not None:
+        arguments += ["-f", "ffmetadata", "-i", str(chapters), "-map", "0:a", "-map_chapters", "1"]
+    fmt = encoding.format
+    arguments += ["-loglevel", "error", *fmt.codec, "-ar", str(encoding.sample_rate),
+                  "-ac", str(encoding.channels)]
+    if encoding.bitrate is not None:
+        arguments += ["-b:a", f"{encoding.bitrate}k"]
+    # No tags from ffmpeg (mutagen writes them) and no encoder version: the same session gives
+    # the same audio on every machine.
+    arguments += ["-map_metadata:g", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"]
+    if fmt.name == "mp3":
+        arguments += ["-id3v2_version", "0", "-write_id3v1", "0"]
+    arguments += ["-f", fmt.muxer, str(path)]
+    feed_ffmpeg(arguments, blocks, encoding.channels, f"encode {path.name}")
+
+
+def _write_blocks(stream: IO[bytes], blocks: Iterable[Block]) -> None:
+    """Write blocks into the pipe; a closed pipe means ffmpeg stopped (its exit status says why)."""
+    try:
+        for block in blocks:
+            stream.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+    except BrokenPipeError:
+        with contextlib.suppress(BrokenPipeError):
+            stream.close()

@@ -1,0 +1,84 @@
+"""The export formats, their encoders and defaults, and checking what a user asked for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from player import SAMPLE_RATE
+from player.errors import UsageError
+
+COMMON_RATES = (22_050, 24_000, 32_000, 44_100, 48_000)
+OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)
+BITRATE_RANGE = (32, 320)
+"""kbit/s a user may ask for."""
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format: how ffmpeg writes it and what suits speech over an ambient bed."""
+
+    name: str
+    description: str
+    codec: tuple[str, ...]
+    muxer: str
+    bitrates: tuple[int, int] | None
+    """Default kbit/s for (stereo, mono); None for lossless formats."""
+    sample_rates: tuple[int, ...]
+    default_rate: int = SAMPLE_RATE
+
+    @property
+    def lossy(self) -> bool:
+        """Whether the encoder changes the samples (and may push peaks up a little)."""
+        return self.bitrates is not None
+
+
+FORMATS: dict[str, Format] = {
+    "mp3": Format("mp3", "MP3 (every player)", ("-c:a", "libmp3lame"), "mp3", (128, 96), COMMON_RATES),
+    # faststart puts the index first, so phones can play while the file is still copying.
+    "m4a": Format("m4a", "AAC in MP4 (Apple players)", ("-c:a", "aac", "-movflags", "+faststart"), "ipod",
+                  (128, 96), COMMON_RATES),
+    "ogg": Format("ogg", "Opus in Ogg (small, excellent for speech)", ("-c:a", "libopus"), "ogg", (96, 64),
+                  OPUS_RATES, default_rate=48_000),
+    "flac": Format("flac", "FLAC (lossless, for archiving or editing)", ("-c:a", "flac"), "flac", None,
+                   COMMON_RATES),
+    "wav": Format("wav", "WAV 16-bit (lossless, for editing)", ("-c:a", "pcm_s16le"), "wav", None, COMMON_RATES),
+}
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """Exactly what the encoder is asked for."""
+
+    format: Format
+    channels: int
+    bitrate: int | None
+    """kbit/s; None for lossless formats."""
+    sample_rate: int
+
+
+def format_for(path: Path, requested: str | None = None) -> Format:
+    """The output format: the one asked for, or the file's extension."""
+    chosen = (requested or path.suffix.lstrip(".")).lower()
+    if chosen not in FORMATS:
+        shown = chosen or "(none)"
+        endings = ", ".join(f".{name}" for name in FORMATS)
+        raise UsageError(f"cannot export to '{shown}': choose a file ending in {endings} (or --format)")
+    return FORMATS[chosen]
+
+
+def encoding_for(fmt: Format, mono: bool = False, bitrate: int | None = None,
+                 sample_rate: int | None = None) -> Encoding:
+    """Check --mono, --bitrate and --sample-rate against the format and fill in its defaults."""
+    if bitrate is not None:
+        if fmt.bitrates is None:
+            raise UsageError(f"--bitrate does not apply to {fmt.name}, which is lossless")
+        low, high = BITRATE_RANGE
+        if not low <= bitrate <= high:
+            raise UsageError(f"--bitrate must be between {low} and {high} kbit/s, not {bitrate}")
+    rate = sample_rate or fmt.default_rate
+    if rate not in fmt.sample_rates:
+        allowed = ", ".join(str(r) for r in fmt.sample_rates)
+        raise UsageError(f"{fmt.name} cannot be written at {rate} Hz; choose one of {allowed}")
+    default_bitrate = None if fmt.bitrates is None else fmt.bitrates[1 if mono else 0]
+    return Encoding(fmt, 1 if mono else 2, bitrate or default_bitrate, rate)
