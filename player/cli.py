@@ -5,6 +5,7 @@ Everything a test would want to call lives in the core modules; this file only w
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from player import __version__
+from player.authoring import TEMPLATES, new_script, timer_script
 from player.durations import format_clock, format_duration, parse_duration
 from player.errors import DeviceError, ExportError, PlayerError, ScriptError, UsageError, VoiceError
 from player.export import (
@@ -29,8 +31,9 @@ from player.export import (
     work_for,
 )
 from player.export.formats import encoding_for
+from player.jsonschema import schema_text, shipped_schema_path
 from player.keys import KEY_HELP, KeyReader
-from player.library import builtin_folder, builtin_names, resolve_script
+from player.library import SAFETY_NOTE, builtin_folder, list_practices, resolve_script
 from player.live import NO_CARD_FIX, LivePlayer, output_devices, resolve_device
 from player.mixer import Mixer
 from player.model import Script
@@ -157,29 +160,36 @@ def cli() -> None:
     """
 
 
+EYES_LABELS = {"closed": "eyes closed", "open": "eyes open", "partly": "partly open"}
+
+
 @cli.command("list")
-def list_command() -> None:
-    """List the built-in practices with their length and description.
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON (for other programs).")
+def list_command(as_json: bool) -> None:
+    """List the built-in practices: length, eyes closed or open, and what each is for.
 
     \b
-    Example:
+    Examples:
       practice list
+      practice list --json
     """
-    names = builtin_names()
-    if not names:
+    practices = list_practices()
+    if as_json:
+        click.echo(json.dumps({"practices": [p.as_json() for p in practices], "safety_note": SAFETY_NOTE},
+                              indent=2))
+        return
+    if not practices:
         click.echo(f"No built-in practices found in {builtin_folder()}.")
         return
-    width = max(len(name) for name in names)
-    for name in names:
-        try:
-            script = load_script(builtin_folder() / f"{name}.yaml")
-            length = format_duration(estimate_timeline(script).seconds)
-            # One line: the description's first sentence.
-            summary = " ".join(script.description.split()).split(". ")[0].rstrip(".") + "."
-        except PlayerError as error:
-            length, summary = "?", f"(cannot be loaded: {str(error).splitlines()[0]})"
-        click.echo(f"{name:<{width}}  {length:>6}  {summary}")
-    click.echo("\nThese practices support, and do not replace, care from a professional.")
+    width = max(len(p.name) for p in practices)
+    for practice in practices:
+        if practice.problem is not None:
+            click.echo(f"{practice.name:<{width}}  {'?':>6}  {'':<11}  (cannot be loaded: {practice.problem})")
+            continue
+        length = format_duration(practice.seconds or 0.0)
+        eyes = EYES_LABELS.get(practice.eyes, practice.eyes)
+        click.echo(f"{practice.name:<{width}}  {length:>6}  {eyes:<11}  {practice.summary}")
+    click.echo(f"\n{SAFETY_NOTE}")
 
 
 @cli.command()
@@ -214,9 +224,11 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
 
 @cli.command()
 @click.argument("script_name", metavar="SCRIPT")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.png",
+              help="Also draw the session: speech, pauses, chapters, ambient level (PNG, SVG or PDF).")
 @session_options
-def show(script_name: str, set_vars: tuple[str, ...], length: float | None, pace: float | None,
-         engine: str | None, voice: str | None, rate: float | None) -> None:
+def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], length: float | None,
+         pace: float | None, engine: str | None, voice: str | None, rate: float | None) -> None:
     """Show the timeline: each step's start time, the chapters and the exact length.
 
     Speech is synthesized (or taken from the cache) to know its exact length.
@@ -225,6 +237,7 @@ def show(script_name: str, set_vars: tuple[str, ...], length: float | None, pace
     Examples:
       practice show five-senses
       practice show five-senses --length 10m
+      practice show five-senses --plot five-senses.png
     """
     script = load_script(resolve_script(script_name),
                          _overrides(set_vars, length, pace, engine, voice, rate))
@@ -242,6 +255,11 @@ def show(script_name: str, set_vars: tuple[str, ...], length: float | None, pace
         click.echo(f"{format_clock(mark.start / rate_hz)}  {mark.kind:<8} {label}")
     click.echo(f"\n{len(chapter_starts)} chapters; total {format_clock(timeline.seconds)} "
                f"({timeline.length:,} samples at {rate_hz} Hz)")
+    if plot_path is not None:
+        from player.plot import plot_timeline
+
+        plot_timeline(timeline, plot_path)
+        click.echo(f"Drew {plot_path}")
 
 
 @cli.command("export")
@@ -513,6 +531,84 @@ def sounds(preview: str | None, output: Path | None) -> None:
         raise DeviceError(f"no sound output device was found; write it to a file instead: "
                           f"practice sounds --preview {preview} -o {preview}.wav")
     LivePlayer(LiveSession(timeline)).play()
+
+
+@cli.command("new")
+@click.argument("name")
+@click.option("--template", type=click.Choice(list(TEMPLATES)), default="blank", show_default=True,
+              help="; ".join(f"{name}: {what}" for name, what in TEMPLATES.items()))
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def new_command(name: str, template: str, force: bool) -> None:
+    """Start a new practice script from a template (NAME.yaml here).
+
+    The file passes `practice check` as it is; edit the words, then check and export it.
+    Its first line points editors that use the YAML language server at the format's schema.
+
+    \b
+    Examples:
+      practice new evening-calm
+      practice new for-sam --template personal
+      practice export for-sam.yaml --set name=Sam --set safe_place="the beach at dawn" -o sam.mp3
+    """
+    path = new_script(name, template, force=force)
+    click.echo(f"Wrote {path} from the {template} template. Next: practice check {path}")
+
+
+@cli.command()
+@click.argument("duration", callback=lambda ctx, param, value: _duration_option(ctx, param, value))
+@click.option("--bells-every", callback=_duration_option, metavar="DURATION", help="A chime every so often, e.g. 5m.")
+@click.option("--ambient", metavar="SOUND", help="A bed under the silence (practice sounds lists them).")
+@click.option("--chime", default="bowl", show_default=True, help="Which chime rings.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the timer to a file (mp3, m4a, ogg, flac, wav) instead of playing it.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def timer(duration: float, bells_every: float | None, ambient: str | None, chime: str, output: Path | None,
+          force: bool) -> None:
+    """A silent sitting timer: a chime, quiet (with interval bells), a closing chime.
+
+    \b
+    Examples:
+      practice timer 20m --bells-every 5m --ambient rain
+      practice timer 10m -o ten-minutes.mp3
+    """
+    script = timer_script(duration, bells_every, ambient, chime)
+    for sound, what in ((ambient, "bed"), (chime, "chime")):
+        if sound is not None and sound not in (BEDS if what == "bed" else CHIMES):
+            names = ", ".join(BEDS if what == "bed" else CHIMES)
+            raise UsageError(f"unknown {what} '{sound}': choose one of {names}")
+    speaker = Speaker(choose_engine("system").engine)  # a timer has no speech
+    timeline = compile_timeline(script, speaker)
+    if output is not None:
+        result = export(Mixer(timeline), output, ExportOptions(overwrite=force), metadata_for(script, timeline))
+        _report(result)
+        return
+    if not output_devices():
+        raise DeviceError(f"no sound output device was found; {NO_CARD_FIX}, or write it to a file with -o")
+    click.echo(f"{script.title} · Ctrl-C stops")
+    result_play = LivePlayer(LiveSession(timeline)).play()
+    if result_play.interrupted:
+        sys.exit(130)
+
+
+@cli.command("schema")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write it to a file.")
+def schema_command(output: Path | None) -> None:
+    """Print the JSON Schema of the script format (for editors and other tools).
+
+    The same schema ships inside the package; `practice new` points new scripts at it. In an
+    editor with the YAML language server, a first line of
+    `# yaml-language-server: $schema=PATH` gives completion and checks while typing.
+
+    \b
+    Examples:
+      practice schema -o script.schema.json
+    """
+    text = schema_text()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {output} (also shipped at {shipped_schema_path()})")
 
 
 @cli.command()

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import importlib.util
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-from player.errors import UsageError
-from player.script import did_you_mean
+from player.errors import PlayerError, UsageError
+from player.script import did_you_mean, load_script
+
+SAFETY_NOTE = (
+    "These practices support, and do not replace, care from a professional. If numbness persists, "
+    "or you feel unsafe, please reach out to a professional or to your local emergency services."
+)
 
 
 def builtin_folder() -> Path:
-    """The folder of built-in practice scripts (the repository's scripts/)."""
-    return Path(__file__).resolve().parent.parent / "scripts"
+    """The folder of built-in practice scripts: package data when installed, else the repository's."""
+    return package_data("player.builtin", "scripts")
+
+
+def package_data(package: str, repository_folder: str) -> Path:
+    """Where a data folder shipped as a package is (scripts/, audio/), installed or not."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except ModuleNotFoundError:
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        if Path(location).is_dir():
+            return Path(location)
+    return Path(__file__).resolve().parent.parent / repository_folder
 
 
 def builtin_names() -> list[str]:
@@ -32,3 +53,40 @@ def resolve_script(name_or_path: str) -> Path:
         f"no script file or built-in practice called '{name_or_path}'"
         f"{did_you_mean(name_or_path, names)}; `practice list` shows the built-in ones"
     )
+
+
+@dataclass(frozen=True)
+class PracticeInfo:
+    """What `practice list` shows about one built-in practice."""
+
+    name: str
+    title: str
+    seconds: float | None
+    """Estimated length; None when the script cannot be loaded."""
+    eyes: str
+    summary: str
+    description: str
+    lengths: tuple[float, ...]
+    problem: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain data for `practice list --json`."""
+        return asdict(self)
+
+
+def list_practices() -> list[PracticeInfo]:
+    """Every built-in practice, by name, with its estimated length and a one-line summary."""
+    from player.timeline import estimate_timeline
+
+    found = []
+    for name in builtin_names():
+        try:
+            script = load_script(builtin_folder() / f"{name}.yaml")
+        except PlayerError as error:
+            found.append(PracticeInfo(name, name, None, "?", "", "", (), str(error).splitlines()[0]))
+            continue
+        description = " ".join(script.description.split())
+        summary = description.split(". ")[0].rstrip(".") + "." if description else ""
+        found.append(PracticeInfo(name, script.title, estimate_timeline(script).seconds, script.eyes, summary,
+                                  description, script.lengths))
+    return found

@@ -151,6 +151,10 @@ class Script:
     author: str = ""
     collection: str = ""
     """The album tag on export."""
+    eyes: str = "closed"
+    """closed (can be done with eyes closed), open or partly."""
+    lengths: tuple[float, ...] = ()
+    """Length variants the script is written for (each works with --length)."""
     cover: Path | None = None
     """Cover art (JPEG or PNG) for exports."""
     language: str = "en-US"

@@ -17,8 +17,10 @@ MAX_STEPS = 20_000
 """Steps after every repeat is unrolled: a guard against nested repeats multiplying."""
 
 Kind = Literal[
-    "text", "name", "number", "integer", "duration", "bool", "choice", "names", "vars", "steps",
+    "text", "name", "number", "integer", "duration", "bool", "choice", "names", "durations", "vars", "steps",
 ]
+EYES = ("closed", "open", "partly")
+"""closed: can be done with eyes closed; open: needs them open (walking); partly: some of it."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,10 @@ TOP_FIELDS: dict[str, Field] = {
     "collection": Field("text", "the album tag on export: the series this practice belongs to", template=True),
     "cover": Field("text", "a JPEG or PNG image beside the script: cover art on export"),
     "language": Field("name", "a language tag such as en-US"),
+    "eyes": Field("choice", "closed (can be done with eyes closed) | open (needs them open) | partly",
+                  choices=EYES),
+    "lengths": Field("durations", "lengths it is written to stretch or shrink to with --length, e.g. [5m, 10m]",
+                     minimum=1.0, maximum=MAX_SESSION_SECONDS),
     "tags": Field("names", "a list of words"),
     "vars": Field("vars", "template values used as {name} in any text; --set name=Sam"),
     "voice": Field("text", "voice settings"),  # a mapping: see VOICE_FIELDS

@@ -126,7 +126,7 @@ class _Builder:
     def value(self, node: Node, name: str, spec: schema.Field) -> object:
         """Check one value against its field; None (with a problem recorded) when it is wrong."""
         kind = spec.kind
-        if kind in ("steps", "vars", "names"):
+        if kind in ("steps", "vars", "names", "durations"):
             raise AssertionError(f"{kind} fields are built by their own methods")
         if not isinstance(node, ScalarNode):
             self.problem(node, f"'{name}' must be a single value, not a list or mapping")
@@ -242,7 +242,9 @@ class _Builder:
                              + (" (a list of steps such as '- say: ...')" if key == "steps" else ""))
         simple = {name: self.value(node, name, schema.TOP_FIELDS[name])
                   for name, node in top.items()
-                  if name in ("title", "description", "author", "collection", "language", "pace", "length")}
+                  if name in ("title", "description", "author", "collection", "language", "pace", "length",
+                              "eyes")}
+        lengths = self.durations(top["lengths"], "lengths") if "lengths" in top else ()
         cover = self.cover(top["cover"]) if "cover" in top else None
         steps = self.steps(top["steps"], "'steps'") if "steps" in top else ()
         on_exit = self.steps(top["on_exit"], "'on_exit'") if "on_exit" in top else ()
@@ -260,6 +262,8 @@ class _Builder:
             description=str(simple.get("description") or ""),
             author=str(simple.get("author") or ""),
             collection=str(simple.get("collection") or ""),
+            eyes=str(simple.get("eyes") or "closed"),
+            lengths=lengths,
             cover=cover,
             language=str(simple.get("language") or "en-US"),
             tags=tags,
@@ -310,6 +314,19 @@ class _Builder:
                     values[key] = str(value)
         values.update(self.overrides.vars)
         return values
+
+    def durations(self, node: Node, what: str) -> tuple[float, ...]:
+        """A list of durations (the length variants a script declares)."""
+        if not isinstance(node, SequenceNode):
+            self.problem(node, f"'{what}' must be a list such as [5m, 10m, 20m]")
+            return ()
+        spec = schema.TOP_FIELDS[what]
+        found = []
+        for item in node.value:
+            value = self.value(item, what, replace(spec, kind="duration"))
+            if isinstance(value, (int, float)):
+                found.append(float(value))
+        return tuple(found)
 
     def names(self, node: Node, what: str) -> tuple[str, ...]:
         """A list of plain words (tags)."""

@@ -1,0 +1,67 @@
+"""Authoring helpers: new scripts from templates, and timer sessions built in code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from player import schema
+from player.durations import format_duration
+from player.errors import UsageError
+from player.jsonschema import shipped_schema_path
+from player.model import AmbientSettings, Chime, Script, Silence, Step, Where
+
+TEMPLATES = {
+    "blank": "a short practice to fill in: permission, one noticing prompt, a way back to the room",
+    "breathing": "a paced breathing practice (in 4, out 6) with length variants",
+    "personal": "a practice for one client: vars for their name and a chosen safe place",
+}
+
+
+def template_text(template: str, title: str) -> str:
+    """A new script's text from a template, with its title and the schema path for editors."""
+    if template not in TEMPLATES:
+        raise UsageError(f"unknown template '{template}': choose one of {', '.join(TEMPLATES)}")
+    text = (Path(__file__).resolve().parent / "templates" / f"{template}.yaml").read_text(encoding="utf-8")
+    quoted = title.replace('"', "'")
+    return text.replace("__TITLE__", f'"{quoted}"').replace("__SCHEMA__", shipped_schema_path().as_uri())
+
+
+def title_from_name(name: str) -> str:
+    """'evening-calm' to 'Evening Calm'."""
+    words = Path(name).stem.replace("_", " ").replace("-", " ").split()
+    return " ".join(word.capitalize() for word in words) or "New Practice"
+
+
+def new_script(name: str, template: str = "blank", folder: Path = Path("."), force: bool = False) -> Path:
+    """Write NAME.yaml from a template; never replaces a file unless `force`."""
+    path = folder / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
+    text = template_text(template, title_from_name(name))
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; choose another name, or add --force to replace it")
+    if not path.parent.is_dir():
+        raise UsageError(f"the folder {path.parent} does not exist")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def timer_script(duration: float, bells_every: float | None = None, ambient: str | None = None,
+                 chime: str = "bowl") -> Script:
+    """A silent sit: a chime, `duration` of quiet (a chime every `bells_every`), a closing chime."""
+    if not 1.0 <= duration <= schema.MAX_SESSION_SECONDS:
+        raise UsageError(f"a timer lasts between 1 s and {format_duration(schema.MAX_SESSION_SECONDS)}")
+    if bells_every is not None and not 1.0 <= bells_every < duration:
+        raise UsageError("--bells-every must be at least 1 s and shorter than the timer")
+    where = Where("timer")
+    steps: list[Step] = [Chime(sound=chime, where=where)]
+    left = duration
+    while left > 0:
+        # A silence step holds at most an hour: longer timers are several, bells kept in step.
+        part = min(left, schema.MAX_PAUSE_SECONDS)
+        steps.append(Silence(duration=part, where=where, bells_every=bells_every, chime=chime))
+        left -= part
+    steps.append(Chime(sound=chime, where=where))
+    title = f"Timer, {format_duration(duration)}" + (f", a bell every {format_duration(bells_every)}"
+                                                     if bells_every else "")
+    return Script(title=title, source=Path("timer.yaml"), steps=tuple(steps),
+                  description="A silent sit with chimes.", ambient=AmbientSettings(sound=ambient, where=where),
+                  eyes="closed")
