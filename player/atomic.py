@@ -5,19 +5,28 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 
-def save_array(path: Path, array: npt.NDArray[np.float32]) -> bool:
-    """Save to a temporary file beside `path`, then rename it into place; False if it could not."""
+def save_array(path: Path, array: npt.NDArray[Any], **more: npt.NDArray[Any]) -> bool:
+    """Save to a temporary file beside `path`, then rename it into place; False if it could not.
+
+    With `more` arrays, the file is an uncompressed .npz holding `array` as "data" and the rest
+    under their names; otherwise a plain .npy.
+    """
     temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
-            np.save(stream, np.ascontiguousarray(array), allow_pickle=False)
+            if more:
+                arrays: dict[str, Any] = {"data": np.ascontiguousarray(array), **more}
+                np.savez(stream, **arrays)
+            else:
+                np.save(stream, np.ascontiguousarray(array), allow_pickle=False)
         os.replace(temporary, path)
         return True
     except OSError:

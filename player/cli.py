@@ -17,6 +17,8 @@ import click
 
 from player import __version__
 from player.authoring import TEMPLATES, new_script, timer_script
+from player.crash import save_report
+from player.doctor import healthy, run_checks
 from player.durations import format_clock, format_duration, parse_duration
 from player.errors import DeviceError, ExportError, PlayerError, ScriptError, UsageError, VoiceError
 from player.export import (
@@ -73,6 +75,17 @@ class PracticeGroup(click.Group):
         except PlayerError as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as error:  # a bug, not a user error: a report, and one line
+            if ctx.meta.get("debug"):
+                raise
+            report = save_report(error, sys.argv)
+            where = f" A report with the details was saved to {report}." if report else ""
+            click.echo(f"Error: practice hit an internal error ({type(error).__name__}: {error}).{where} "
+                       "Please include it if you report this; `practice --debug ...` shows the traceback.",
+                       err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("\nStopped.", err=True)
             sys.exit(130)
@@ -142,7 +155,9 @@ def _compile(script: Script, quiet: bool = False) -> Timeline:
 
 @click.group(cls=PracticeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="practice")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """Voice-guided grounding and breathing practices, from YAML scripts.
 
     SCRIPT is a path to a .yaml file or the name of a built-in practice.
@@ -158,6 +173,7 @@ def cli() -> None:
     These practices support, and do not replace, care from a professional. If numbness
     persists or you feel unsafe, please reach out to a professional or local emergency services.
     """
+    ctx.meta["debug"] = debug
 
 
 EYES_LABELS = {"closed": "eyes closed", "open": "eyes open", "partly": "partly open"}
@@ -310,6 +326,7 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
     options = ExportOptions(format=fmt, mono=mono, bitrate=bitrate, sample_rate=sample_rate, loudness=loudness,
                             master=not no_master, transcripts=tuple(dict.fromkeys(transcripts)), overwrite=force)
     if output is not None:
+        check_targets(output, options)  # a folder, a device, an existing file: say so first
         encoding_for(format_for(output, fmt), mono, bitrate, sample_rate)  # fail before any synthesis
     else:
         encoding_for(FORMATS[fmt or "mp3"], mono, bitrate, sample_rate)
@@ -590,6 +607,31 @@ def timer(duration: float, bells_every: float | None, ambient: str | None, chime
         sys.exit(130)
 
 
+@cli.command()
+def doctor() -> None:
+    """Check what practice-player needs: voices, ffmpeg, PortAudio, sound output, cache.
+
+    Each line says what was found, or what is missing and the exact command that fixes it.
+    Exit status 1 when exports cannot work (no ffmpeg, no voice, no cache folder).
+
+    \b
+    Example:
+      practice doctor
+    """
+    checks = run_checks()
+    for check in checks:
+        mark = "ok  " if check.ok else ("MISS" if check.essential else "warn")
+        click.echo(f"[{mark}] {check.name:<24} {check.detail}")
+        if not check.ok and check.fix:
+            click.echo(f"       {'':<24} fix: {check.fix}")
+    if healthy(checks):
+        click.echo("\nReady: practices can be exported" + ("" if all(c.ok for c in checks) else
+                                                           " (see the warnings for what else would help)") + ".")
+        return
+    click.echo("\nNot ready: fix the MISS lines above.", err=True)
+    sys.exit(1)
+
+
 @cli.command("schema")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write it to a file.")
 def schema_command(output: Path | None) -> None:
@@ -658,4 +700,7 @@ def voices(engine_name: str | None, language: str) -> None:
 
 def main() -> None:
     """Entry point of the `practice` command."""
+    # SIGTERM (a closed terminal, a service manager) stops like Ctrl-C: exports leave no half
+    # file, play fades out and restores the terminal.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     cli(prog_name="practice")

@@ -16,6 +16,8 @@ from player.errors import Problem, ScriptError
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 10_000
+MAX_DEPTH = 50
+"""Nesting of lists and mappings: a script uses under ten levels (repeats inside repeats)."""
 
 _CORE = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}
@@ -59,6 +61,7 @@ def compose_text(raw: bytes, display: str) -> Node:
             display, line, column, "not UTF-8 text (is this a script, or a binary file?)",
         )]) from None
     try:
+        _check_depth(text, display)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -77,6 +80,22 @@ def compose_text(raw: bytes, display: str) -> Node:
         raise ScriptError([Problem(display, 0, 0, "the file is empty; a script needs a title and steps")])
     _check_graph(node, display)
     return node
+
+
+def _check_depth(text: str, display: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, from the event stream (composing it would recurse)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+                raise ScriptError([Problem(display, line, column,
+                                           f"lists and mappings nest more than {MAX_DEPTH} deep here; "
+                                           "a script needs only a few levels")])
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 def _line_col(raw: bytes, offset: int) -> tuple[int, int]:

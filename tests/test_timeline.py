@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from player import SAMPLE_RATE
@@ -234,3 +235,28 @@ def test_the_estimate_needs_no_engine_and_is_close(write_script: WriteScript) ->
     estimate = estimate_timeline(load_script(path))
     assert estimate.estimated
     assert estimate.seconds == pytest.approx(10 + 5 / 2.6, abs=0.01)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_a_damaged_cache_entry_is_detected_and_made_again(tmp_path: Path, damage: str) -> None:
+    from player.voices.base import SpeechRequest
+    from player.voices.cache import ClipCache
+    from tests.fakes import FakeEngine
+
+    request = SpeechRequest("A line to keep safe.")
+    first = Speaker(FakeEngine(), ClipCache(tmp_path / "cache"))
+    (clip,) = first.speak([request])
+    (entry,) = (tmp_path / "cache").rglob("*.npz")
+    data = bytearray(entry.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    else:
+        data[len(data) // 2] ^= 0x40  # one flipped bit inside the samples
+    entry.write_bytes(bytes(data))
+    again = Speaker(FakeEngine(), ClipCache(tmp_path / "cache"))
+    (remade,) = again.speak([request])
+    assert again.cache.damaged == 1 and again.synthesized == 1
+    assert np.array_equal(remade, clip)
+    third = Speaker(FakeEngine(), ClipCache(tmp_path / "cache"))
+    third.speak([request])
+    assert third.synthesized == 0 and third.cache.damaged == 0

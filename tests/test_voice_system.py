@@ -56,7 +56,7 @@ def test_an_unchanged_line_is_never_synthesized_twice(tmp_path: Path) -> None:
 def test_a_damaged_cache_entry_is_made_again(tmp_path: Path) -> None:
     speaker = Speaker(open_engine("system"), ClipCache(tmp_path / "cache"))
     (clip,) = speaker.speak([SpeechRequest("Mend me.")])
-    (entry,) = (tmp_path / "cache").rglob("*.npy")
+    (entry,) = (tmp_path / "cache").rglob("*.npz")
     entry.write_bytes(entry.read_bytes()[:100])
     fresh = Speaker(open_engine("system"), ClipCache(tmp_path / "cache"))
     (again,) = fresh.speak([SpeechRequest("Mend me.")])

@@ -102,6 +102,10 @@ def check_targets(path: Path, options: ExportOptions) -> None:
     """Fail before any work when a file would be replaced without --force, or cannot be written."""
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name such as {path / 'session.mp3'}")
+    for output in outputs_for(path, options):
+        if output.exists() and not output.is_file():
+            # A device such as /dev/full or a pipe: renaming over it would replace the device.
+            raise ExportError(f"{output} is not a regular file (a device or a pipe); give a file name")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
@@ -135,7 +139,7 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
     budget = work_for(mixer, options)
     counted = _Counter(advance)
     with _staged(path, fmt.name, options.overwrite) as temporary:
-        measured, final = _master_and_encode(mixer, temporary, encoding, metadata, target, counted)
+        measured, final = _master_and_encode(mixer, temporary, encoding, metadata, target, counted, path.name)
         write_metadata(temporary, fmt.name, metadata)
     counted.advance(max(0, budget - counted.done))  # passes that were not needed
     written = [_write_text(path.with_suffix(f".{kind}"),
@@ -147,7 +151,8 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
 
 
 def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metadata: Metadata,
-                       target: float | None, counted: _Counter) -> tuple[Loudness | None, Loudness | None]:
+                       target: float | None, counted: _Counter,
+                       name: str) -> tuple[Loudness | None, Loudness | None]:
     """Meter the mix, encode it with the gain that reaches `target`, check the file, correct once.
 
     Returns the mix's loudness as mixed and the encoded file's (both None without a target).
@@ -164,7 +169,7 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
         chapters_file.write_text(ffmetadata_chapters(metadata.chapters), encoding="utf-8")
     try:
         if target is None:
-            encode(blocks(0.0), temporary, encoding, chapters_file)
+            encode(blocks(0.0), temporary, encoding, chapters_file, name)
             return None, None
         search = GainSearch(target)
         measured = measure(blocks(0.0), encoding.channels)
@@ -177,7 +182,7 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
                 gain_db = search.next_gain_db()
         final = measured
         for attempt in range(ENCODE_PASSES):
-            encode(blocks(gain_db), temporary, encoding, chapters_file)
+            encode(blocks(gain_db), temporary, encoding, chapters_file, name)
             # The encoder moves loudness (its low-pass) and peaks (its ringing): check the file.
             final = measure_file(temporary)
             loud_ok = search.close_enough(final) or not math.isfinite(final.integrated)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -40,11 +41,28 @@ def feed_ffmpeg(arguments: list[str], blocks: Iterable[Block], channels: int, wh
         printed = errors.read().decode("utf-8", "replace")
     if code != 0:
         lines = [line for line in printed.strip().splitlines() if line.strip()]
-        raise ExportError(f"ffmpeg could not {what}: {lines[-1] if lines else f'exit status {code}'}")
+        raise ExportError(f"ffmpeg could not {what}: {_reason(code, lines)}")
     return printed
 
 
-def encode(blocks: Iterable[Block], path: Path, encoding: Encoding, chapters: Path | None = None) -> None:
+def _reason(code: int, lines: list[str]) -> str:
+    """Why ffmpeg stopped, in words: its last message, or what its exit status means."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if name == "SIGXFSZ":
+            return "the file reached the largest size this system allows it (a full disk or a file size limit)"
+        return f"it was stopped by {name}"
+    last = lines[-1] if lines else f"exit status {code}"
+    if "No space left on device" in last:
+        return "the disk is full (No space left on device)"
+    return last
+
+
+def encode(blocks: Iterable[Block], path: Path, encoding: Encoding, chapters: Path | None = None,
+           name: str | None = None) -> None:
     """Encode blocks into `path` in the chosen format (tags are written afterwards, by mutagen).
 
     `chapters` is an ffmetadata file whose chapters go into the container (used for m4a,
@@ -64,7 +82,7 @@ def encode(blocks: Iterable[Block], path: Path, encoding: Encoding, chapters: Pa
     if fmt.name == "mp3":
         arguments += ["-id3v2_version", "0", "-write_id3v1", "0"]
     arguments += ["-f", fmt.muxer, str(path)]
-    feed_ffmpeg(arguments, blocks, encoding.channels, f"encode {path.name}")
+    feed_ffmpeg(arguments, blocks, encoding.channels, f"write {name or path.name}")
 
 
 def _write_blocks(stream: IO[bytes], blocks: Iterable[Block]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ import platformdirs
 from player.atomic import save_array
 from player.voices.base import SpeechRequest
 
-CLIP_FORMAT = 2
+CLIP_FORMAT = 3
 """Bump when the clean-up (trimming, resampling, levelling) changes, so old entries are not reused."""
 
 
@@ -44,36 +45,50 @@ def clip_key(engine: str, engine_version: str, request: SpeechRequest, sample_ra
 
 
 class ClipCache:
-    """Prepared clips stored as .npy files under their key; writes are atomic."""
+    """Prepared clips stored as .npz files (samples and their SHA-256) under their key; writes are atomic."""
 
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = (folder or default_cache_dir()) / "speech"
         self.hits = 0
         self.misses = 0
+        self.damaged = 0
+        """Entries found damaged (and removed) since this cache was opened."""
 
     def path(self, key: str) -> Path:
         """Where a key's clip lives (two-letter fan-out keeps folders small)."""
-        return self.folder / key[:2] / f"{key}.npy"
+        return self.folder / key[:2] / f"{key}.npz"
 
     def get(self, key: str) -> npt.NDArray[np.float32] | None:
-        """The stored clip, or None when absent or unreadable (a damaged entry is dropped)."""
+        """The stored clip, or None when absent or damaged (a damaged entry is removed, to be re-made).
+
+        Each entry holds the clip and the SHA-256 of its samples: a truncated, corrupted or
+        tampered file fails the check and is never played.
+        """
         path = self.path(key)
         try:
-            clip: npt.NDArray[np.float32] = np.asarray(np.load(path, allow_pickle=False))
+            with np.load(path, allow_pickle=False) as stored:
+                clip: npt.NDArray[np.float32] = np.asarray(stored["data"])
+                digest = bytes(np.asarray(stored["sha256"], dtype=np.uint8))
         except FileNotFoundError:
             self.misses += 1
             return None
-        except (OSError, ValueError, EOFError):
-            path.unlink(missing_ok=True)
-            self.misses += 1
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+            self._damaged(path)
             return None
-        if clip.dtype != np.float32 or clip.ndim != 1:
-            path.unlink(missing_ok=True)
-            self.misses += 1
+        if clip.dtype != np.float32 or clip.ndim != 1 or hashlib.sha256(clip.tobytes()).digest() != digest:
+            self._damaged(path)
             return None
         self.hits += 1
         return clip
 
     def put(self, key: str, clip: npt.NDArray[np.float32]) -> None:
-        """Store a clip: written to a temporary file beside it, then renamed into place."""
-        save_array(self.path(key), np.asarray(clip, dtype=np.float32))
+        """Store a clip with its checksum: written to a temporary file beside it, then renamed."""
+        data = np.ascontiguousarray(clip, dtype=np.float32)
+        digest = np.frombuffer(hashlib.sha256(data.tobytes()).digest(), dtype=np.uint8)
+        save_array(self.path(key), data, sha256=digest)
+
+    def _damaged(self, path: Path) -> None:
+        """Drop a damaged entry and count a miss."""
+        path.unlink(missing_ok=True)
+        self.damaged += 1
+        self.misses += 1
