@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import write_section
 from player import SAMPLE_RATE
 from player.library import resolve_script
 from player.script import Overrides, load_script
@@ -24,9 +25,6 @@ from player.voices import Engine, Speaker
 from player.voices.cache import ClipCache
 from player.voices.piper import PiperEngine
 from player.voices.system import SystemEngine
-
-DOC = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
-BEGIN, END = "<!-- speech:begin -->", "<!-- speech:end -->"
 
 
 def timed_compile(script_name: str, engine: Engine, cache: Path) -> tuple[float, int, float]:
@@ -70,19 +68,7 @@ def main() -> None:
     text = "\n".join(table)
     print(text)
     if "--write" in sys.argv:
-        write_section(text)
-
-
-def write_section(text: str) -> None:
-    """Replace the speech section of docs/PERFORMANCE.md (or add it)."""
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        current = head + block + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(current, encoding="utf-8")
+        write_section("speech", text)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,11 @@ class AmbientPlan:
 
     def gains(self, start: int, frames: int) -> npt.NDArray[np.float32]:
         """The bed's linear gain for each frame of [start, start + frames)."""
+        inside = np.searchsorted(self.times, [start, start + frames - 1], side="right")
+        ends_db = np.interp([start, start + frames - 1], self.times, self.levels_db)
+        if inside[0] == inside[1] and ends_db[0] == ends_db[1]:
+            # No keyframe inside and the same level at both ends: one level for the whole block.
+            return np.full(frames, 10 ** (ends_db[0] / 20), dtype=np.float32)
         positions = np.arange(start, start + frames, dtype=np.float64)
         return (10 ** (np.interp(positions, self.times, self.levels_db) / 20)).astype(np.float32)
 

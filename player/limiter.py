@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+from scipy.ndimage import maximum_filter1d
 
 CEILING_DB = -1.5
 """True peaks (4x oversampled) stop here, leaving room under -1 dBTP for the encoder."""
@@ -45,7 +46,11 @@ def true_peaks(block: npt.NDArray[np.float32], screen: float = SCREEN) -> npt.ND
     np.convolve computes each output from a fixed window, so the result for a frame does not
     depend on where a block starts.
     """
-    peaks: npt.NDArray[np.float64] = np.abs(block).max(axis=1).astype(np.float64)
+    # Channel by channel: a max over an axis of length 2 is several times slower in numpy.
+    sample_peaks = np.abs(block[:, 0])
+    for channel in range(1, block.shape[1]):
+        np.maximum(sample_peaks, np.abs(block[:, channel]), out=sample_peaks)
+    peaks: npt.NDArray[np.float64] = sample_peaks.astype(np.float64)
     if peaks.max(initial=0.0) <= screen:
         return peaks
     for channel in range(block.shape[1]):
@@ -67,8 +72,8 @@ def limit(block: npt.NDArray[np.float32], context: int, ceiling: float = CEILING
     peaks = true_peaks(block, SCREEN * ceiling / CEILING)
     if peaks.max(initial=0.0) <= ceiling:
         return inner
-    padded = np.pad(peaks, WINDOW, mode="edge")
-    nearby = np.lib.stride_tricks.sliding_window_view(padded, 2 * WINDOW + 1).max(axis=1)
+    # A running maximum in O(n) (van Herk), the same values as a max over each window.
+    nearby = maximum_filter1d(peaks, size=2 * WINDOW + 1, mode="nearest")
     gain = np.minimum(1.0, ceiling / np.maximum(nearby, 1e-12))
     half = WINDOW // 2
     kernel = np.full(2 * half + 1, 1.0 / (2 * half + 1))

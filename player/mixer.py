@@ -87,13 +87,15 @@ class Mixer:
             if lo >= hi:
                 continue
             loop = bed_loop(segment.sound)
-            positions = np.arange(lo, hi)
-            samples = loop[(positions - segment.start) % len(loop)]
+            samples = _looped(loop, lo - segment.start, hi - lo)
             weight = self.ambient.gains(lo, hi - lo) * np.float32(ambient_gain)
-            if segment.fade_in:
+            # Fades touch only their own frames: elsewhere their weight is exactly 1.
+            if segment.fade_in and lo - segment.start < segment.fade_in:
+                positions = np.arange(lo, hi)
                 rising = np.clip((positions - segment.start) / segment.fade_in, 0.0, 1.0)
                 weight *= np.sin(0.5 * np.pi * rising).astype(np.float32)
-            if segment.fade_out:
+            if segment.fade_out and segment.end - hi < segment.fade_out:
+                positions = np.arange(lo, hi)
                 falling = np.clip((segment.end - positions) / segment.fade_out, 0.0, 1.0)
                 weight *= np.sin(0.5 * np.pi * falling).astype(np.float32)
             block[lo - start:hi - start] += samples * weight[:, np.newaxis]
@@ -111,3 +113,16 @@ class Mixer:
             size = min(frames, stop - position)
             yield self.render(position, size, gain, gain, ceiling)
             position += size
+
+
+def _looped(loop: Block, offset: int, frames: int) -> Block:
+    """`frames` of a loop from `offset` on, wrapping around: slices, not a gather of every frame."""
+    start = offset % len(loop)
+    if start + frames <= len(loop):
+        return loop[start:start + frames]
+    parts = [loop[start:]]
+    left = frames - (len(loop) - start)
+    while left > 0:
+        parts.append(loop[:min(left, len(loop))])
+        left -= len(parts[-1])
+    return np.concatenate(parts)

@@ -61,3 +61,18 @@ def test_speech_is_where_the_timeline_puts_it(write_script: WriteScript, fake_sp
     assert np.array_equal(whole[first.start:first.start + len(clip), 0], clip)
     assert np.array_equal(whole[:, 0], whole[:, 1])
     assert whole.dtype == np.float32 and np.abs(whole).max() <= 1.0
+
+
+def test_loop_slices_and_block_gains_equal_the_per_frame_formulas() -> None:
+    from player.ambient import AmbientPlan
+    from player.mixer import _looped
+
+    loop = np.arange(1000, dtype=np.float32).reshape(500, 2)
+    for offset, frames in [(0, 10), (495, 10), (1234, 1200), (499, 1)]:
+        expected = loop[(offset + np.arange(frames)) % len(loop)]
+        assert np.array_equal(_looped(loop, offset, frames), expected)
+    plan = AmbientPlan((), np.array([0.0, 1000.0, 2000.0, 5000.0]), np.array([-20.0, -20.0, -10.0, -10.0]))
+    for start, frames in [(100, 500), (900, 300), (2500, 1000), (4800, 600), (0, 5000)]:
+        positions = np.arange(start, start + frames, dtype=np.float64)
+        per_frame = (10 ** (np.interp(positions, plan.times, plan.levels_db) / 20)).astype(np.float32)
+        assert np.array_equal(plan.gains(start, frames), per_frame)
