@@ -9,6 +9,7 @@ from player.durations import format_duration
 from player.errors import UsageError
 from player.jsonschema import shipped_schema_path
 from player.model import AmbientSettings, Chime, Script, Silence, Step, Where
+from player.sounds.catalog import BEDS, CHIMES
 
 TEMPLATES = {
     "blank": "a short practice to fill in: permission, one noticing prompt, a way back to the room",
@@ -51,6 +52,10 @@ def timer_script(duration: float, bells_every: float | None = None, ambient: str
         raise UsageError(f"a timer lasts between 1 s and {format_duration(schema.MAX_SESSION_SECONDS)}")
     if bells_every is not None and not 1.0 <= bells_every < duration:
         raise UsageError("--bells-every must be at least 1 s and shorter than the timer")
+    # Built here, not loaded from a file, so the names get the loader's check here.
+    for sound, names, what in ((ambient, BEDS, "bed"), (chime, CHIMES, "chime")):
+        if sound is not None and sound not in names:
+            raise UsageError(f"unknown {what} '{sound}': choose one of {', '.join(names)}")
     where = Where("timer")
     steps: list[Step] = [Chime(sound=chime, where=where)]
     left = duration
