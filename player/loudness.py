@@ -58,3 +58,37 @@ def match_loudness(
     """The clip at `target` LUFS (see gain_to_loudness), as contiguous float32."""
     gain = gain_to_loudness(samples, rate, target)
     return np.ascontiguousarray(np.asarray(samples, dtype=np.float32) * np.float32(gain))
+
+
+Biquad = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
+def k_weighting_filters(rate: int) -> list[Biquad]:
+    """BS.1770's K-weighting at `rate` as (b, a) biquads: the pre-filter's shelf, then the high-pass.
+
+    The Audio EQ Cookbook designs pyloudnorm uses (a test holds them equal), written out here
+    so that predicting an export's loudness needs only numpy: scipy.signal, which pyloudnorm
+    imports, takes most of a second to load.
+    """
+    return [_high_shelf(rate, gain_db=4.0, frequency=1500.0, q=1 / math.sqrt(2)),
+            _high_pass(rate, frequency=38.0, q=0.5)]
+
+
+def _high_shelf(rate: int, gain_db: float, frequency: float, q: float) -> Biquad:
+    """A cookbook high-shelf biquad, normalised so that a[0] is 1."""
+    amp = 10 ** (gain_db / 40)
+    w0 = 2 * math.pi * frequency / rate
+    cos, root = math.cos(w0), 2 * math.sqrt(amp) * math.sin(w0) / (2 * q)
+    b = [amp * ((amp + 1) + (amp - 1) * cos + root), -2 * amp * ((amp - 1) + (amp + 1) * cos),
+         amp * ((amp + 1) + (amp - 1) * cos - root)]
+    a = [(amp + 1) - (amp - 1) * cos + root, 2 * ((amp - 1) - (amp + 1) * cos), (amp + 1) - (amp - 1) * cos - root]
+    return np.array(b) / a[0], np.array(a) / a[0]
+
+
+def _high_pass(rate: int, frequency: float, q: float) -> Biquad:
+    """A cookbook high-pass biquad, normalised so that a[0] is 1."""
+    w0 = 2 * math.pi * frequency / rate
+    cos, alpha = math.cos(w0), math.sin(w0) / (2 * q)
+    b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]
+    a = [1 + alpha, -2 * cos, 1 - alpha]
+    return np.array(b) / a[0], np.array(a) / a[0]

@@ -20,16 +20,17 @@ from player.export.encoder import encode
 from player.export.formats import FORMATS, Encoding, encoding_for, format_for
 from player.export.master import (
     ENCODE_PASSES,
-    MIX_PASSES,
+    MAX_GAIN_DB,
     PEAK_MARGIN_DB,
+    TOLERANCE_LU,
     TRUE_PEAK_LIMIT,
-    GainSearch,
+    FollowingMeter,
     Loudness,
     default_target,
     limiter_ceiling,
-    measure,
     measure_file,
 )
+from player.export.predict import LoudnessModel
 from player.export.tags import Chapter, Metadata, ffmetadata_chapters, write_metadata
 from player.export.transcripts import TRANSCRIPTS, transcript
 from player.mixer import Block, Mixer
@@ -40,7 +41,7 @@ __all__ = ["FORMATS", "TRANSCRIPTS", "ExportOptions", "ExportResult", "Metadata"
            "format_for", "metadata_for", "outputs_for", "work_for"]
 
 Advance = Callable[[int], None]
-"""Called with the number of frames just processed (mastering reads the mix twice)."""
+"""Called with the number of frames just encoded."""
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ class ExportResult:
     path: Path
     transcripts: tuple[Path, ...]
     encoding: Encoding
-    measured: Loudness | None
-    """The mix's loudness before mastering (None without mastering)."""
+    mixed: float | None
+    """The mix's loudness in LUFS before mastering, predicted from its parts (None without mastering)."""
     final: Loudness | None
     """The written file's loudness and true peak, measured on the file (None without mastering)."""
     target: float | None
@@ -118,8 +119,8 @@ def check_targets(path: Path, options: ExportOptions) -> None:
 
 
 def work_for(mixer: Mixer, options: ExportOptions) -> int:
-    """Frames an export processes at most (for a progress bar): metering passes and encodes."""
-    return mixer.length * (MIX_PASSES + ENCODE_PASSES if options.master else 1)
+    """Frames an export encodes (for a progress bar); a rare correcting second encode is not counted."""
+    return mixer.length
 
 
 def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metadata: Metadata | None = None,
@@ -139,29 +140,30 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
     budget = work_for(mixer, options)
     counted = _Counter(advance)
     with _staged(path, fmt.name, options.overwrite) as temporary:
-        measured, final = _master_and_encode(mixer, temporary, encoding, metadata, target, counted, path.name)
+        mixed, final = _master_and_encode(mixer, temporary, encoding, metadata, target, counted, path.name)
         write_metadata(temporary, fmt.name, metadata)
     counted.advance(max(0, budget - counted.done))  # passes that were not needed
     written = [_write_text(path.with_suffix(f".{kind}"),
                            transcript(kind, mixer.timeline, metadata.title, metadata.artist), options.overwrite)
                for kind in options.transcripts]
-    return ExportResult(path=path, transcripts=tuple(written), encoding=encoding, measured=measured,
+    return ExportResult(path=path, transcripts=tuple(written), encoding=encoding, mixed=mixed,
                         final=final, target=target, seconds=mixer.length / mixer.timeline.sample_rate,
                         bytes=path.stat().st_size)
 
 
 def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metadata: Metadata,
-                       target: float | None, counted: _Counter,
-                       name: str) -> tuple[Loudness | None, Loudness | None]:
-    """Meter the mix, encode it with the gain that reaches `target`, check the file, correct once.
+                       target: float | None, counted: _Counter, name: str) -> tuple[float | None, Loudness | None]:
+    """Encode the mix with the gain that reaches `target`, check the file, and correct it once if it missed.
 
-    Returns the mix's loudness as mixed and the encoded file's (both None without a target).
+    The gain comes from a model of the mix (player.export.predict), so the mix goes to the
+    encoder once, at once. Returns the mix's predicted loudness before mastering and the
+    encoded file's measured loudness (both None without a target).
     """
     ceiling_db = limiter_ceiling(encoding.format.lossy)
 
-    def blocks(gain_db: float) -> Iterator[Block]:
+    def blocks(gain_db: float, progress: Advance) -> Iterator[Block]:
         mixed = mixer.blocks(gain=10 ** (gain_db / 20), ceiling=10 ** (ceiling_db / 20))
-        return _channels(mixed, encoding.channels, counted.advance)
+        return _channels(mixed, encoding.channels, progress)
 
     chapters_file = None
     if encoding.format.name == "m4a" and metadata.chapters:
@@ -169,36 +171,55 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
         chapters_file.write_text(ffmetadata_chapters(metadata.chapters), encoding="utf-8")
     try:
         if target is None:
-            encode(blocks(0.0), temporary, encoding, chapters_file, name)
+            encode(blocks(0.0, counted.advance), temporary, encoding, chapters_file, name)
             return None, None
-        search = GainSearch(target)
-        measured = measure(blocks(0.0), encoding.channels)
-        search.add(0.0, measured)
-        gain_db = search.next_gain_db()
-        if gain_db > 0.05:  # raising: the limiter may take some of it back, so meter again
-            raised = measure(blocks(gain_db), encoding.channels)
-            search.add(gain_db, raised)
-            if not search.close_enough(raised):
-                gain_db = search.next_gain_db()
-        final = measured
+        model = LoudnessModel(mixer, encoding.channels, 10 ** (ceiling_db / 20))
+        mixed = model.loudness(0.0, limited=False)
+        aim = target
+        gain_db = model.gain_for(aim, MAX_GAIN_DB)
+        del model  # what it holds of every clip is not needed while encoding
+        final = Loudness(-math.inf, -math.inf)
         for attempt in range(ENCODE_PASSES):
-            encode(blocks(gain_db), temporary, encoding, chapters_file, name)
-            # The encoder moves loudness (its low-pass) and peaks (its ringing): check the file.
-            final = measure_file(temporary)
-            loud_ok = search.close_enough(final) or not math.isfinite(final.integrated)
+            progress = counted.advance if attempt == 0 else _ignore
+            # The model is an estimate, and the encoder moves loudness (its low-pass) and peaks
+            # (its ringing): the file itself is measured, while it is written where it can be.
+            final = _encode_measured(blocks(gain_db, progress), temporary, encoding, chapters_file, name)
+            loud_ok = abs(final.integrated - target) <= TOLERANCE_LU or not math.isfinite(final.integrated)
             peak_ok = final.true_peak <= TRUE_PEAK_LIMIT
             if (loud_ok and peak_ok) or attempt == ENCODE_PASSES - 1:
                 break
             if not peak_ok:
                 ceiling_db -= final.true_peak - TRUE_PEAK_LIMIT + PEAK_MARGIN_DB
-            if not loud_ok:
-                # The file sits a little off the mix (the encoder's low-pass): correct by the
-                # mix's own slope, not one between a mix and a file measurement.
-                gain_db = search.corrected(gain_db, final.integrated)
-        return measured, final
+            model = LoudnessModel(mixer, encoding.channels, 10 ** (ceiling_db / 20))
+            # Aim past the target by what the file missed it by: the model's own error cancels.
+            if math.isfinite(final.integrated):
+                aim += target - final.integrated
+            gain_db = model.gain_for(aim, MAX_GAIN_DB)
+        return mixed, final
     finally:
         if chapters_file is not None:
             chapters_file.unlink(missing_ok=True)
+
+
+def _encode_measured(blocks: Iterator[Block], temporary: Path, encoding: Encoding, chapters_file: Path | None,
+                     name: str) -> Loudness:
+    """Encode, and measure the file: as it is written, or after."""
+    if not encoding.format.streams:
+        encode(blocks, temporary, encoding, chapters_file, name)
+        return measure_file(temporary)
+    meter = FollowingMeter(temporary, encoding.format.muxer)
+    try:
+        encode(blocks, temporary, encoding, chapters_file, name)
+    except BaseException:
+        meter.stop()
+        raise
+    followed = meter.finish()
+    # No reading at all means the meter itself failed (ebur128 reads even silence as -70 LUFS).
+    return followed if math.isfinite(followed.integrated) else measure_file(temporary)
+
+
+def _ignore(frames: int) -> None:
+    """Progress that is not reported (a correcting encode)."""
 
 
 class _Counter:

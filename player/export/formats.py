@@ -26,6 +26,9 @@ class Format:
     """Default kbit/s for (stereo, mono); None for lossless formats."""
     sample_rates: tuple[int, ...]
     default_rate: int = SAMPLE_RATE
+    streams: bool = False
+    """Whether the file can be decoded while it is still being written (frame after frame, with
+    nothing that only the end fills in): then mastering measures it as it is encoded."""
 
     @property
     def lossy(self) -> bool:
@@ -34,12 +37,13 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {
-    "mp3": Format("mp3", "MP3 (every player)", ("-c:a", "libmp3lame"), "mp3", (128, 96), COMMON_RATES),
+    "mp3": Format("mp3", "MP3 (every player)", ("-c:a", "libmp3lame"), "mp3", (128, 96), COMMON_RATES,
+                  streams=True),
     # faststart puts the index first, so phones can play while the file is still copying.
     "m4a": Format("m4a", "AAC in MP4 (Apple players)", ("-c:a", "aac", "-movflags", "+faststart"), "ipod",
                   (128, 96), COMMON_RATES),
     "ogg": Format("ogg", "Opus in Ogg (small, excellent for speech)", ("-c:a", "libopus"), "ogg", (96, 64),
-                  OPUS_RATES, default_rate=48_000),
+                  OPUS_RATES, default_rate=48_000, streams=True),
     "flac": Format("flac", "FLAC (lossless, for archiving or editing)", ("-c:a", "flac"), "flac", None,
                    COMMON_RATES),
     "wav": Format("wav", "WAV 16-bit (lossless, for editing)", ("-c:a", "pcm_s16le"), "wav", None, COMMON_RATES),

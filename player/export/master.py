@@ -1,21 +1,24 @@
-"""Loudness mastering: measure the whole mix (ITU-R BS.1770, ffmpeg's ebur128), then one gain.
+"""Loudness mastering: targets, the limiter's ceiling, and measuring an encoded file (ffmpeg's ebur128).
 
-The mix is measured as it will be encoded (mono or stereo); the gain goes in before the
-mixer's true-peak limiter, so the file reaches its target without passing -1 dBTP.
+One gain goes in before the mixer's true-peak limiter, so the file reaches its target without
+passing -1 dBTP. The gain comes from a model of the mix (player.export.predict); the written
+file is then measured with ITU-R BS.1770 (ffmpeg's ebur128) and corrected once if it missed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
 import subprocess
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from player.export.encoder import feed_ffmpeg
 from player.ffmpeg import ffmpeg_exe
-from player.mixer import Block
 
 STEREO_TARGET = -16.0
 """LUFS integrated: what podcast apps and phone players expect for stereo speech."""
@@ -34,8 +37,6 @@ TRUE_PEAK_LIMIT = -1.0
 TOLERANCE_LU = 0.3
 PEAK_MARGIN_DB = 0.3
 """When a file's true peak passed the limit, the ceiling goes down by the excess and this much."""
-MIX_PASSES = 2
-"""Metering passes over the mix before encoding: as mixed, then with the gain (when raised)."""
 ENCODE_PASSES = 2
 """The file is measured after encoding; if it missed, it is encoded once more, corrected."""
 
@@ -55,68 +56,86 @@ def default_target(channels: int) -> float:
     return MONO_TARGET if channels == 1 else STEREO_TARGET
 
 
-def measure(blocks: Iterable[Block], channels: int, true_peak: bool = False) -> Loudness:
-    """Integrated loudness (and, if asked, true peak) of a stream of blocks, by ffmpeg's ebur128.
-
-    The mix passes need only the loudness: the 4x-oversampled peak meter would double their cost.
-    """
-    meter = "ebur128=peak=true:framelog=quiet" if true_peak else "ebur128=framelog=quiet"
-    return _summary(feed_ffmpeg(["-af", meter, "-f", "null", "-"], blocks, channels, "measure loudness"))
-
-
 def limiter_ceiling(lossy: bool) -> float:
     """The limiter's true-peak ceiling in dB: lower for lossy encoders, whose output overshoots."""
     return LOSSY_CEILING_DB if lossy else LOSSLESS_CEILING_DB
 
 
+METER = ("-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-")
+FOLLOW_WAIT = 0.05
+"""Seconds to wait for an encoder to add to the file it is writing."""
+FOLLOW_CHUNK = 1 << 16
+METER_NICENESS = 10
+
+
 def measure_file(path: Path) -> Loudness:
     """Integrated loudness and true peak of an encoded file, decoded by ffmpeg."""
-    done = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-af",
-                           "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+    done = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), *METER],
                           capture_output=True, text=True, check=False)
     return _summary(done.stderr)
 
 
-@dataclass
-class GainSearch:
-    """Finds the gain that reaches a loudness target through the limiter, from measurements.
+def _lower_priority() -> None:
+    """In the meter's process: yield the CPU to the encoder, which every other step waits on."""
+    os.nice(METER_NICENESS)
 
-    Raising a mix makes the limiter take some loudness back off its peaks, so loudness grows
-    by less than the gain: each new gain comes from the slope between the last two
-    measurements (a secant step), which lands within a few tenths of a LU in a step or two.
+
+class FollowingMeter:
+    """Measures a file while an encoder is still writing it: decoding and metering run on the
+    other core as the encoder works, so checking the file costs next to no extra time.
+
+    Only for formats written frame after frame (Format.streams). What an encoder fills in at the
+    end (an MP3's Xing header) is a header, not audio, so what was read earlier is still right.
     """
 
-    target: float
-    points: list[tuple[float, float]] = field(default_factory=list)
-    """(gain dB, integrated LUFS) measured so far."""
+    def __init__(self, path: Path, demuxer: str) -> None:
+        self._path = path
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish() or stop()
+        self._process = subprocess.Popen(
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-f", demuxer, "-i", "pipe:0", *METER],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._errors, preexec_fn=_lower_priority)
+        self._written = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name="meter", daemon=True)
+        self._thread.start()
 
-    def add(self, gain_db: float, measured: Loudness) -> None:
-        """Record a measurement made with `gain_db` applied (silence tells nothing: skipped)."""
-        if math.isfinite(measured.integrated) and measured.integrated > -70:
-            self.points.append((gain_db, measured.integrated))
+    def finish(self) -> Loudness:
+        """Call once the encoder has finished: reads the rest of the file and returns the reading."""
+        self._written.set()
+        self._thread.join()
+        self._process.wait()
+        self._errors.seek(0)
+        printed = self._errors.read().decode("utf-8", "replace")
+        self._errors.close()
+        return _summary(printed)
 
-    def slope(self) -> float:
-        """LU of loudness per dB of gain near the last measurements (1 until two are known)."""
-        if len(self.points) >= 2:
-            (g0, l0), (g1, l1) = self.points[-2], self.points[-1]
-            if abs(g1 - g0) > 1e-6:
-                return min(max((l1 - l0) / (g1 - g0), 0.3), 1.0)
-        return 1.0
+    def stop(self) -> None:
+        """Give up (the encoder failed or was interrupted)."""
+        self._written.set()
+        self._process.kill()
+        self._thread.join()
+        self._process.wait()
+        self._errors.close()
 
-    def next_gain_db(self) -> float:
-        """The best next gain in dB."""
-        if not self.points:
-            return 0.0
-        gain, reached = self.points[-1]
-        return self.corrected(gain, reached)
-
-    def corrected(self, gain_db: float, reached: float) -> float:
-        """The gain that moves a measurement `reached` at `gain_db` onto the target."""
-        return min(gain_db + (self.target - reached) / self.slope(), MAX_GAIN_DB)
-
-    def close_enough(self, measured: Loudness) -> bool:
-        """Whether a measurement is within TOLERANCE_LU of the target."""
-        return abs(measured.integrated - self.target) <= TOLERANCE_LU
+    def _follow(self) -> None:
+        """Copy what the encoder writes into the meter, until the encoder is done and all is read."""
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            with open(self._path, "rb") as growing:
+                while True:
+                    done = self._written.is_set()  # read before the last read, so nothing is missed
+                    chunk = growing.read(FOLLOW_CHUNK)
+                    if chunk:
+                        stdin.write(chunk)
+                    elif done:
+                        break
+                    else:
+                        time.sleep(FOLLOW_WAIT)
+        except (BrokenPipeError, OSError):
+            pass  # the meter stopped: its missing summary reads as a failed measurement
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                stdin.close()
 
 
 def _summary(printed: str) -> Loudness:

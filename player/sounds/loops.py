@@ -26,6 +26,13 @@ def _cache_path(name: str) -> Path:
     return default_cache_dir() / "beds" / f"{name}-v{BED_VERSION}.npy"
 
 
+def derived_cache_path(sound: str, what: str) -> Path | None:
+    """Where something computed from a built-in bed is kept (None for a user's file)."""
+    if not is_builtin_bed(sound):
+        return None
+    return default_cache_dir() / "beds" / f"{sound}-v{BED_VERSION}-{what}.npz"
+
+
 _LOADING = threading.Lock()
 
 

@@ -1,0 +1,142 @@
+"""Mastering without metering passes: the limiter's span-wise work, the loudness model, the
+meter that follows a file as it is written.
+
+The limiter is checked against a plain whole-array version of the same algorithm; the model
+and the meter against ffmpeg's ebur128 reading the real mix or the finished file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.ndimage import maximum_filter1d
+
+from player.export.encoder import encode, feed_ffmpeg
+from player.export.formats import FORMATS, encoding_for
+from player.export.master import FollowingMeter, _summary, measure_file
+from player.export.predict import LoudnessModel
+from player.limiter import _KERNELS, TAPS, WINDOW, limit, true_peaks
+from player.mixer import Mixer
+from player.script import load_script
+from player.timeline import compile_timeline
+from player.voices import Speaker, open_engine
+
+WriteScript = Callable[..., Path]
+
+SCRIPT = """
+title: Model check
+voice: {engine: system}
+ambient: {sound: rain, level: -20}
+steps:
+  - chime: bowl
+  - say: Notice your feet on the floor, and the weight of your body.
+  - pause: 6
+  - say: Let your attention rest on one easy breath. Nothing to change.
+  - pause: 20
+  - say: Notice the sounds around you, near and far.
+  - pause: 4
+  - say: You are here, now.
+  - chime: bowl
+"""
+
+
+def reference_limit(block: np.ndarray, context: int, ceiling: float) -> np.ndarray:
+    """The limiter's algorithm done the plain way: every frame oversampled, every gain smoothed."""
+    peaks = np.abs(block).max(axis=1).astype(np.float64)
+    for channel in range(block.shape[1]):
+        signal = block[:, channel].astype(np.float64)
+        for kernel in _KERNELS:
+            between = np.convolve(signal, kernel[::-1], mode="full")[TAPS // 2:][:len(signal)]
+            peaks = np.maximum(peaks, np.abs(between))
+    nearby = maximum_filter1d(peaks, size=2 * WINDOW + 1, mode="nearest")
+    gain = np.minimum(1.0, ceiling / np.maximum(nearby, 1e-12))
+    half = WINDOW // 2
+    smooth = np.convolve(np.pad(gain, half, mode="edge"), np.full(2 * half + 1, 1 / (2 * half + 1)), mode="valid")
+    return (block[context:len(block) - context] * smooth[context:len(block) - context, np.newaxis]).astype(np.float32)
+
+
+@pytest.mark.parametrize("ceiling_db", [-1.5, -3.0, -9.0])
+def test_limiter_matches_the_plain_algorithm(ceiling_db: float) -> None:
+    rng = np.random.default_rng(7)
+    quiet = rng.normal(0, 0.02, size=(40_000, 2))
+    # Sparse loud bursts, like speech peaks and rain drops over a quiet bed.
+    for start in rng.integers(0, 39_000, size=25):
+        quiet[start:start + 300] += rng.normal(0, 0.6, size=(300, 2))
+    block = quiet.astype(np.float32)
+    ceiling = 10 ** (ceiling_db / 20)
+    ours, plain = limit(block, 1024, ceiling), reference_limit(block, 1024, ceiling)
+    assert np.max(np.abs(ours - plain)) < 1e-6
+    assert true_peaks(ours).max() <= ceiling * 1.0001
+
+
+def test_true_peaks_finds_peaks_between_samples() -> None:
+    # A sine at a quarter of the rate, sampled at 45 degrees off its crests: every sample is at
+    # 0.707 of the true peak.
+    frames = np.arange(4000)
+    wave = np.sin(2 * np.pi * frames / 4 + np.pi / 4).astype(np.float32)
+    block = np.stack([wave, wave], axis=1)
+    assert np.abs(block).max() == pytest.approx(0.7071, abs=1e-3)
+    assert true_peaks(block, screen=0.5)[100:-100].max() == pytest.approx(1.0, abs=0.02)
+
+
+@pytest.fixture(scope="module")
+def real_mixer(tmp_path_factory: pytest.TempPathFactory) -> Mixer:
+    folder = tmp_path_factory.mktemp("model")
+    path = folder / "model.yaml"
+    path.write_text(SCRIPT, encoding="utf-8")
+    script = load_script(path)
+    return Mixer(compile_timeline(script, Speaker(open_engine("system"))))
+
+
+def ffmpeg_loudness(mixer: Mixer, channels: int, gain_db: float, ceiling: float) -> float:
+    """Integrated loudness of the real rendered mix, by ffmpeg's ebur128."""
+    blocks = mixer.blocks(gain=10 ** (gain_db / 20), ceiling=ceiling)
+    if channels == 1:
+        blocks = (block.mean(axis=1, keepdims=True) for block in blocks)
+    printed = feed_ffmpeg(["-af", "ebur128=framelog=quiet", "-f", "null", "-"], blocks, channels, "measure")
+    return _summary(printed).integrated
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("channels", [2, 1])
+def test_model_predicts_the_mix_loudness(real_mixer: Mixer, channels: int) -> None:
+    ceiling = 10 ** (-3 / 20)
+    model = LoudnessModel(real_mixer, channels, ceiling)
+    unlimited = model.loudness(0.0, limited=False)
+    assert unlimited == pytest.approx(ffmpeg_loudness(real_mixer, channels, 0.0, 1e3), abs=0.3)
+    # Raised hard enough for the limiter to take a good part of the gain back.
+    target = -16.0 if channels == 2 else -19.0
+    gain = model.gain_for(target, 30.0)
+    assert gain > target - unlimited  # the model knows the limiter takes some back
+    assert ffmpeg_loudness(real_mixer, channels, gain, ceiling) == pytest.approx(target, abs=0.5)
+
+
+@pytest.mark.real
+def test_meter_that_follows_the_file_reads_what_the_finished_file_reads(real_mixer: Mixer,
+                                                                        tmp_path: Path) -> None:
+    encoding = encoding_for(FORMATS["mp3"], False, None, None)
+    out = tmp_path / "followed.mp3"
+    out.touch()
+    meter = FollowingMeter(out, "mp3")
+    encode(real_mixer.blocks(gain=10 ** (6 / 20), ceiling=10 ** (-3 / 20)), out, encoding)
+    followed = meter.finish()
+    after = measure_file(out)
+    assert math.isfinite(followed.integrated)
+    assert followed.integrated == pytest.approx(after.integrated, abs=0.1)
+    assert followed.true_peak == pytest.approx(after.true_peak, abs=0.1)
+
+
+@pytest.mark.parametrize("rate", [22_050, 44_100, 48_000])
+def test_k_weighting_is_pyloudnorms(rate: int) -> None:
+    import pyloudnorm
+
+    from player.loudness import k_weighting_filters
+
+    theirs = pyloudnorm.Meter(rate)._filters
+    for (b, a), name in zip(k_weighting_filters(rate), ("high_shelf", "high_pass"), strict=True):
+        assert np.allclose(b, theirs[name].b, rtol=0, atol=1e-12)
+        assert np.allclose(a, theirs[name].a, rtol=0, atol=1e-12)
