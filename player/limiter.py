@@ -128,14 +128,15 @@ def nearby_peaks(peaks: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return nearby
 
 
-def estimated_gain(nearby: npt.NDArray[np.float64], ceiling: float) -> npt.NDArray[np.float64]:
-    """What limit's gain would be for each frame, from its nearby peaks, by running sums.
+def estimated_gain(nearby: npt.NDArray[np.float64], ceiling: float, step: int = 1) -> npt.NDArray[np.float64]:
+    """What limit's gain would be for each frame (or each group of `step` frames, from each
+    group's highest nearby peak), by running sums.
 
-    Equal to limit's to rounding error and much faster over long stretches, but not the same
-    bits for every block start: for estimates (predicting loudness), not for rendering.
+    With step 1, equal to limit's to rounding error and much faster over long stretches, but
+    not the same bits for every block start: for estimates (predicting loudness), not rendering.
     """
     cut = np.maximum(0.0, 1.0 - ceiling / np.maximum(nearby, 1e-12))
-    half = WINDOW // 2
+    half = max(1, WINDOW // 2 // step)
     running = np.concatenate([[0.0], np.cumsum(np.pad(cut, half, mode="edge"))])
     gain: npt.NDArray[np.float64] = 1.0 - (running[2 * half + 1:] - running[:-2 * half - 1]) / (2 * half + 1)
     return gain

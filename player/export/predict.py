@@ -32,6 +32,9 @@ HOPS_PER_SECOND = 10
 HOPS_PER_BLOCK = 4
 BINS_PER_HOP = 10
 """The model's resolution: 10 ms bins."""
+GROUP = 9
+"""Frames a clip's energy and peaks are kept in groups of (a 10 ms bin at 44.1 kHz is 49 of
+them; at a rate whose bin it does not divide, frames are kept one by one)."""
 ABSOLUTE_GATE = -70.0
 RELATIVE_GATE = -10.0
 SEARCH_STEPS = 10
@@ -52,7 +55,9 @@ class LoudnessModel:
         self.hops = -(-mixer.length // self.hop)
         self._channels = channels
         self._sounds = mixer.timeline.sounds
-        self._clips = {sound.clip: _ClipParts(mixer.timeline.clips[sound.clip], rate) for sound in self._sounds}
+        group = GROUP if self.bin % GROUP == 0 else 1
+        self._clips = {sound.clip: _ClipParts(mixer.timeline.clips[sound.clip], rate, group)
+                       for sound in self._sounds}
         self._beds = [_bed_bins(mixer.ambient, segment, self.bin, rate, channels)
                       for segment in mixer.ambient.segments]
 
@@ -126,22 +131,25 @@ def gated_loudness(hop_energy: Energies, hop: int) -> float:
 class _ClipParts:
     """What the model needs of one clip: its K-weighted energy and the peaks the limiter sees."""
 
-    def __init__(self, clip: npt.NDArray[np.float32], rate: int) -> None:
-        # float32 halves what a long session's clips hold while the model is in use.
-        self._energy = k_weighted_energy(clip, rate).astype(np.float32)
+    def __init__(self, clip: npt.NDArray[np.float32], rate: int, group: int) -> None:
+        self._group = group
+        # Kept in groups of GROUP frames: a ninth of the memory for a long session's clips, and
+        # the limiter's peaks reach 256 frames either side, so a group's maximum loses little.
+        self._energy = _binned(k_weighted_energy(clip, rate), group)
         # Sample peaks: speech comes up from 22.05 kHz, so its peaks between samples add next to nothing.
         peaks = np.abs(np.asarray(clip, dtype=np.float32).reshape(len(clip), -1)).max(axis=1)
-        self._nearby = nearby_peaks(peaks)
+        self._nearby = _binned_max(nearby_peaks(peaks), group)
         self._loudest = float(self._nearby.max(initial=0.0))
 
     def limited(self, size: int, ceiling: float) -> tuple[Energies, Energies]:
         """Energy in bins of `size` frames after a limiter with this ceiling (relative to the
         clip as it is), and the share of power the limiter keeps in each bin."""
+        groups = size // self._group
         if self._loudest <= ceiling:
-            energy = _binned(self._energy, size)
+            energy = _binned(self._energy, groups)
             return energy, np.ones_like(energy)
-        power = estimated_gain(self._nearby, ceiling) ** 2
-        return _binned(self._energy * power, size), _binned(power, size) / size
+        power = estimated_gain(self._nearby, ceiling, step=self._group) ** 2
+        return _binned(self._energy * power, groups), _binned(power, groups) / groups
 
 
 @dataclass(frozen=True)
@@ -234,7 +242,7 @@ def _binned(values: npt.NDArray[np.floating[Any]], size: int) -> Energies:
     return sums
 
 
-def _binned_max(values: Energies, size: int) -> Energies:
+def _binned_max(values: npt.NDArray[np.floating[Any]], size: int) -> Energies:
     """Maxima over consecutive bins of `size` frames."""
     padded = np.zeros(-(-len(values) // size) * size)
     padded[:len(values)] = values
