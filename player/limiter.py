@@ -36,7 +36,7 @@ def _phase_kernels() -> list[npt.NDArray[np.float64]]:
 
 
 _KERNELS = _phase_kernels()
-_PHASES = np.stack([kernel for kernel in _KERNELS], axis=1)
+_PHASES = np.stack(_KERNELS, axis=1)
 """The kernels as columns: (TAPS, 3), applied to each frame's 16 neighbours at once."""
 SCREEN = 10 ** (-4.0 / 20) * CEILING
 """Below this sample peak, no inter-sample peak can reach the ceiling: skip the work."""
@@ -110,7 +110,7 @@ def limit(block: npt.NDArray[np.float32], context: int, ceiling: float = CEILING
     for start, end in _spans_near(peaks, ceiling, reach):
         # Enough peaks either side for the running maximum and the smoothing to be exact here.
         lo, hi = max(0, start - reach), min(len(block), end + reach)
-        cut = np.maximum(0.0, 1.0 - ceiling / np.maximum(nearby_peaks(peaks[lo:hi]), 1e-12))
+        cut = _cut(nearby_peaks(peaks[lo:hi]), ceiling)
         # At the block's own edges the cut carries on as it is (as np.pad's "edge" would).
         before, after = half if lo == 0 else 0, half if hi == len(block) else 0
         padded = np.pad(cut, (before, after), mode="edge")
@@ -119,6 +119,12 @@ def limit(block: npt.NDArray[np.float32], context: int, ceiling: float = CEILING
         gain[start:end] -= np.convolve(padded[first:first + end - start + 2 * half], kernel, mode="valid")
     limited: npt.NDArray[np.float32] = (inner * gain[context:len(block) - context, np.newaxis]).astype(np.float32)
     return limited
+
+
+def _cut(nearby: npt.NDArray[np.float64], ceiling: float) -> npt.NDArray[np.float64]:
+    """What the gain takes off at each frame before smoothing: 1 - min(1, ceiling / nearby peak)."""
+    cut: npt.NDArray[np.float64] = np.maximum(0.0, 1.0 - ceiling / np.maximum(nearby, 1e-12))
+    return cut
 
 
 def nearby_peaks(peaks: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -135,7 +141,7 @@ def estimated_gain(nearby: npt.NDArray[np.float64], ceiling: float, step: int = 
     With step 1, equal to limit's to rounding error and much faster over long stretches, but
     not the same bits for every block start: for estimates (predicting loudness), not rendering.
     """
-    cut = np.maximum(0.0, 1.0 - ceiling / np.maximum(nearby, 1e-12))
+    cut = _cut(nearby, ceiling)
     half = max(1, WINDOW // 2 // step)
     running = np.concatenate([[0.0], np.cumsum(np.pad(cut, half, mode="edge"))])
     gain: npt.NDArray[np.float64] = 1.0 - (running[2 * half + 1:] - running[:-2 * half - 1]) / (2 * half + 1)

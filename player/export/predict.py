@@ -235,16 +235,19 @@ def _k_response(rate: int, size: int) -> npt.NDArray[np.complex128]:
 
 
 def _binned(values: npt.NDArray[np.floating[Any]], size: int) -> Energies:
-    """Sums over consecutive bins of `size` frames (the last one padded with zeros)."""
-    padded = np.zeros(-(-len(values) // size) * size)
-    padded[:len(values)] = values
-    sums: Energies = padded.reshape(-1, size).sum(axis=1)
+    """Sums over consecutive bins of `size` frames."""
+    sums: Energies = _in_bins(values, size).sum(axis=1)
     return sums
 
 
 def _binned_max(values: npt.NDArray[np.floating[Any]], size: int) -> Energies:
     """Maxima over consecutive bins of `size` frames."""
+    maxima: Energies = _in_bins(values, size).max(axis=1)
+    return maxima
+
+
+def _in_bins(values: npt.NDArray[np.floating[Any]], size: int) -> Energies:
+    """The values as rows of `size` (the last row padded with zeros)."""
     padded = np.zeros(-(-len(values) // size) * size)
     padded[:len(values)] = values
-    maxima: Energies = padded.reshape(-1, size).max(axis=1)
-    return maxima
+    return padded.reshape(-1, size)
