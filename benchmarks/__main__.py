@@ -7,6 +7,7 @@ a small wrapper that reports its peak RSS. Sessions are generated: a chapter eve
 minutes, unique spoken lines (about a sixth of the time), flexible pauses, a rain bed.
   1. warm-cache MP3 export (practice export, mastering on) at 20 and 60 minutes
   2. the encoder floor: ffmpeg encoding the same audio from a WAV, same encoder and bitrate
+     (and, for reference, one such ffmpeg per core, each encoding its share at once)
   3. the pydub baseline (benchmarks/baseline_pydub.py) at the same lengths
   4. a cold export (empty speech cache) against the seconds of speech it synthesizes
   5. peak RSS at 20, 60 and 120 minutes
@@ -79,6 +80,22 @@ def session(folder: Path, minutes: int) -> Path:
     return path
 
 
+def floor_command(wav: Path, mp3: Path, start: float = 0.0, seconds: float | None = None) -> list[str]:
+    """ffmpeg encoding (part of) a WAV with the export's encoder and bitrate."""
+    window = ["-ss", str(start), *(["-t", str(seconds)] if seconds else [])]
+    return [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *window, "-i", str(wav), "-c:a", "libmp3lame",
+            "-b:a", "128k", "-ar", "44100", str(mp3)]
+
+
+def cores_floor_command(wav: Path, minutes: int, folder: Path) -> list[str]:
+    """One ffmpeg per core, each encoding its share of the WAV at once: the floor on all cores."""
+    cores = os.cpu_count() or 1
+    share = minutes * 60 / cores
+    commands = [floor_command(wav, folder / f"floor-part{index}.mp3", index * share, share) for index in range(cores)]
+    script = " & ".join(" ".join(f"'{word}'" for word in command) for command in commands) + " & wait"
+    return ["sh", "-c", script]
+
+
 def practice(*args: str) -> list[str]:
     """The practice command, as installed beside this Python."""
     return [sys.executable, "-m", "player", *args]
@@ -129,7 +146,7 @@ def main() -> None:
     """Run everything, print the table, and with --write record it."""
     quick = "--quick" in sys.argv
     lengths = [20] if quick else [20, 60, 120]
-    results: dict[str, dict[int, Run]] = {"export": {}, "raw": {}, "floor": {}, "baseline": {}}
+    results: dict[str, dict[int, Run]] = {"export": {}, "raw": {}, "floor": {}, "floor_cores": {}, "baseline": {}}
     with tempfile.TemporaryDirectory(prefix="practice-bench-") as name:
         folder = Path(name)
         env = dict(os.environ, PRACTICE_CACHE_DIR=str(folder / "cache"))
@@ -148,9 +165,8 @@ def main() -> None:
             if minutes <= 60:
                 wav = folder / f"mix-{minutes}.wav"
                 measured(practice("export", str(script), "-o", str(wav), "-q", "--no-master", "--force"), env)
-                results["floor"][minutes] = measured(
-                    [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav), "-c:a", "libmp3lame",
-                     "-b:a", "128k", "-ar", "44100", str(folder / f"floor-{minutes}.mp3")], env)
+                results["floor"][minutes] = measured(floor_command(wav, folder / f"floor-{minutes}.mp3"), env)
+                results["floor_cores"][minutes] = measured(cores_floor_command(wav, minutes, folder), env)
                 wav.unlink()
                 results["baseline"][minutes] = measured(
                     [sys.executable, "-m", "benchmarks.baseline_pydub", str(script),
@@ -165,19 +181,21 @@ def main() -> None:
 
 def report(results: dict[str, dict[int, Run]], cold: Run, spoken: float, cpu: float | None) -> str:
     """The figures as Markdown, with the ratios the targets are stated in."""
-    rows = ["| session | export, mastered (default) | export, --no-master | encoder floor | pydub baseline "
-            "| mastered / floor | no-master / floor | baseline / mastered | peak RSS: ours | peak RSS: baseline |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| session | export, mastered (default) | export, --no-master | encoder floor | encoder floor, all cores "
+            "| pydub baseline | mastered / floor | no-master / floor | baseline / mastered | peak RSS: ours "
+            "| peak RSS: baseline |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 
     def ratio(a: Run | None, b: Run | None, digits: int = 2) -> str:
         return f"{a.seconds / b.seconds:.{digits}f}x" if a and b else "-"
 
     for minutes, ours in results["export"].items():
         raw, floor = results["raw"].get(minutes), results["floor"].get(minutes)
-        base = results["baseline"].get(minutes)
+        base, cores = results["baseline"].get(minutes), results["floor_cores"].get(minutes)
         rows.append(
             f"| {minutes} min | {ours.seconds:.1f} s | {f'{raw.seconds:.1f} s' if raw else '-'} "
-            f"| {f'{floor.seconds:.1f} s' if floor else '-'} | {f'{base.seconds:.1f} s' if base else '-'} "
+            f"| {f'{floor.seconds:.1f} s' if floor else '-'} | {f'{cores.seconds:.1f} s' if cores else '-'} "
+            f"| {f'{base.seconds:.1f} s' if base else '-'} "
             f"| {ratio(ours, floor)} | {ratio(raw, floor)} | {ratio(base, ours, 1)} | {ours.peak_mb:.0f} MB "
             f"| {f'{base.peak_mb:.0f} MB' if base else '-'} |")
     machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
@@ -207,6 +225,7 @@ def plot(results: dict[str, dict[int, Run]]) -> None:
     figure, (times, memory) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
     for key, label, style in (("export", "practice export (mastered)", "o-"),
                               ("raw", "practice export --no-master", "o:"), ("floor", "encoder floor", "s--"),
+                              ("floor_cores", "encoder floor, all cores", "s:"),
                               ("baseline", "pydub baseline", "^-")):
         points = sorted(results[key].items())
         if points:

@@ -17,6 +17,9 @@ PEAK_CEILING = 10 ** (-1 / 20)
 """A clip is never raised so far that its peak passes -1 dBFS."""
 BLOCK_SECONDS = 0.4
 """BS.1770's gating block: a clip shorter than this is measured as a loop of itself."""
+ABSOLUTE_GATE = -70.0
+RELATIVE_GATE = -10.0
+"""BS.1770's gates in LUFS and LU: blocks below either do not count."""
 
 
 @lru_cache(maxsize=4)
@@ -92,3 +95,15 @@ def _high_pass(rate: int, frequency: float, q: float) -> Biquad:
     b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]
     a = [1 + alpha, -2 * cos, 1 - alpha]
     return np.array(b) / a[0], np.array(a) / a[0]
+
+
+def gated_integrated(block_power: npt.NDArray[np.float64]) -> float:
+    """BS.1770 integrated loudness from each 400 ms block's K-weighted power (summed over channels)."""
+    with np.errstate(divide="ignore"):
+        block_loudness = -0.691 + 10 * np.log10(block_power)
+    gated = block_power[block_loudness > ABSOLUTE_GATE]
+    if len(gated) == 0:
+        return -math.inf
+    relative = -0.691 + 10 * math.log10(float(gated.mean())) + RELATIVE_GATE
+    gated = block_power[block_loudness > max(relative, ABSOLUTE_GATE)]
+    return -0.691 + 10 * math.log10(float(gated.mean()))

@@ -17,7 +17,7 @@ from scipy.ndimage import maximum_filter1d
 
 from player.export.encoder import encode, feed_ffmpeg
 from player.export.formats import FORMATS, encoding_for
-from player.export.master import FollowingMeter, _summary, measure_file
+from player.export.master import FollowingMeter, measure_file, summary_of
 from player.export.predict import LoudnessModel
 from player.limiter import _KERNELS, TAPS, WINDOW, limit, true_peaks
 from player.mixer import Mixer
@@ -98,7 +98,7 @@ def ffmpeg_loudness(mixer: Mixer, channels: int, gain_db: float, ceiling: float)
     if channels == 1:
         blocks = (block.mean(axis=1, keepdims=True) for block in blocks)
     printed = feed_ffmpeg(["-af", "ebur128=framelog=quiet", "-f", "null", "-"], blocks, channels, "measure")
-    return _summary(printed).integrated
+    return summary_of(printed).integrated
 
 
 @pytest.mark.real
@@ -121,7 +121,7 @@ def test_meter_that_follows_the_file_reads_what_the_finished_file_reads(real_mix
     encoding = encoding_for(FORMATS["mp3"], False, None, None)
     out = tmp_path / "followed.mp3"
     out.touch()
-    meter = FollowingMeter(out, "mp3")
+    meter = FollowingMeter(out, "mp3", 2)
     encode(real_mixer.blocks(gain=10 ** (6 / 20), ceiling=10 ** (-3 / 20)), out, encoding)
     followed = meter.finish()
     after = measure_file(out)

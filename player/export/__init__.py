@@ -24,12 +24,14 @@ from player.export.master import (
     PEAK_MARGIN_DB,
     TOLERANCE_LU,
     TRUE_PEAK_LIMIT,
+    UNMEASURED,
     FollowingMeter,
     Loudness,
     default_target,
     limiter_ceiling,
     measure_file,
 )
+from player.export.parts import Render, SpliceError, available_cores, encode_in_parts, plan_parts
 from player.export.predict import LoudnessModel
 from player.export.tags import Chapter, Metadata, ffmetadata_chapters, write_metadata
 from player.export.transcripts import TRANSCRIPTS, transcript
@@ -161,9 +163,11 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
     """
     ceiling_db = limiter_ceiling(encoding.format.lossy)
 
-    def blocks(gain_db: float, progress: Advance) -> Iterator[Block]:
-        mixed = mixer.blocks(gain=10 ** (gain_db / 20), ceiling=10 ** (ceiling_db / 20))
-        return _channels(mixed, encoding.channels, progress)
+    def rendering(gain_db: float) -> Render:
+        def render(start: int, end: int) -> Iterator[Block]:
+            mixed = mixer.blocks(start, end, gain=10 ** (gain_db / 20), ceiling=10 ** (ceiling_db / 20))
+            return _channels(mixed, encoding.channels)
+        return render
 
     chapters_file = None
     if encoding.format.name == "m4a" and metadata.chapters:
@@ -171,7 +175,8 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
         chapters_file.write_text(ffmetadata_chapters(metadata.chapters), encoding="utf-8")
     try:
         if target is None:
-            encode(blocks(0.0, counted.advance), temporary, encoding, chapters_file, name)
+            _encode_measured(rendering(0.0), mixer.length, temporary, encoding, chapters_file, name,
+                             counted.advance, measure=False)
             return None, None
         model = LoudnessModel(mixer, encoding.channels, 10 ** (ceiling_db / 20))
         mixed = model.loudness(0.0, limited=False)
@@ -183,7 +188,8 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
             progress = counted.advance if attempt == 0 else _ignore
             # The model is an estimate, and the encoder moves loudness (its low-pass) and peaks
             # (its ringing): the file itself is measured, while it is written where it can be.
-            final = _encode_measured(blocks(gain_db, progress), temporary, encoding, chapters_file, name)
+            final = _encode_measured(rendering(gain_db), mixer.length, temporary, encoding, chapters_file, name,
+                                     progress)
             loud_ok = abs(final.integrated - target) <= TOLERANCE_LU or not math.isfinite(final.integrated)
             peak_ok = final.true_peak <= TRUE_PEAK_LIMIT
             if (loud_ok and peak_ok) or attempt == ENCODE_PASSES - 1:
@@ -201,13 +207,28 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
             chapters_file.unlink(missing_ok=True)
 
 
-def _encode_measured(blocks: Iterator[Block], temporary: Path, encoding: Encoding, chapters_file: Path | None,
-                     name: str) -> Loudness:
-    """Encode, and measure the file: as it is written, or after."""
+def _encode_measured(render: Render, length: int, temporary: Path, encoding: Encoding, chapters_file: Path | None,
+                     name: str, progress: Advance, measure: bool = True) -> Loudness:
+    """Encode, on every core where the format allows, and measure the file: as it is written, or after.
+
+    Without `measure`, returns UNMEASURED.
+    """
+    plans = plan_parts(length, encoding, available_cores())
+    if len(plans) > 1:
+        try:
+            followed = encode_in_parts(render, plans, temporary, encoding, name, progress, measure)
+        except SpliceError:
+            progress = _ignore  # parts that would not join (never seen): encoded again, in one piece
+        else:
+            return followed if not measure or math.isfinite(followed.integrated) else measure_file(temporary)
+    blocks = _reported(render(0, length), progress)
+    if not measure:
+        encode(blocks, temporary, encoding, chapters_file, name)
+        return UNMEASURED
     if not encoding.format.streams:
         encode(blocks, temporary, encoding, chapters_file, name)
         return measure_file(temporary)
-    meter = FollowingMeter(temporary, encoding.format.muxer)
+    meter = FollowingMeter(temporary, encoding.format.muxer, encoding.channels)
     try:
         encode(blocks, temporary, encoding, chapters_file, name)
     except BaseException:
@@ -236,10 +257,16 @@ class _Counter:
             self._advance(frames)
 
 
-def _channels(blocks: Iterator[Block], channels: int, advance: Advance) -> Iterator[Block]:
-    """Blocks as the file will hold them (mono is the mean of left and right), reporting progress."""
+def _channels(blocks: Iterator[Block], channels: int) -> Iterator[Block]:
+    """Blocks as the file will hold them (mono is the mean of left and right)."""
     for block in blocks:
         yield block.mean(axis=1, keepdims=True) if channels == 1 and block.shape[1] != 1 else block
+
+
+def _reported(blocks: Iterator[Block], advance: Advance) -> Iterator[Block]:
+    """Blocks passed on, each one's frames reported once it has been taken."""
+    for block in blocks:
+        yield block
         advance(len(block))
 
 

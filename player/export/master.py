@@ -18,7 +18,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
+from player.export.encoder import widen_pipe
 from player.ffmpeg import ffmpeg_exe
+from player.limiter import TAPS, true_peaks
 
 STEREO_TARGET = -16.0
 """LUFS integrated: what podcast apps and phone players expect for stereo speech."""
@@ -52,6 +57,10 @@ class Loudness:
     """dBTP."""
 
 
+UNMEASURED = Loudness(-math.inf, -math.inf)
+"""What a meter that did not run (or read nothing) reports."""
+
+
 def default_target(channels: int) -> float:
     """-16 LUFS for stereo, -19 LUFS for mono."""
     return MONO_TARGET if channels == 1 else STEREO_TARGET
@@ -63,9 +72,12 @@ def limiter_ceiling(lossy: bool) -> float:
 
 
 METER = ("-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-")
+STEP_SECONDS = 0.1
+"""A following meter can print the loudness of the 400 ms block ending at every 100 ms step."""
 FOLLOW_WAIT = 0.05
 """Seconds to wait for an encoder to add to the file it is writing."""
 FOLLOW_CHUNK = 1 << 16
+DECODED_CHUNK_FRAMES = 1 << 17
 METER_NICENESS = 10
 
 
@@ -73,7 +85,7 @@ def measure_file(path: Path) -> Loudness:
     """Integrated loudness and true peak of an encoded file, decoded by ffmpeg."""
     done = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), *METER],
                           capture_output=True, text=True, check=False)
-    return _summary(done.stderr)
+    return summary_of(done.stderr)
 
 
 def _lower_priority() -> None:
@@ -81,39 +93,68 @@ def _lower_priority() -> None:
     os.nice(METER_NICENESS)
 
 
+@dataclass(frozen=True)
+class MeterLog:
+    """A following meter's reading, and everything it printed (with steps: each step's loudness)."""
+
+    loudness: Loudness
+    printed: str
+
+
 class FollowingMeter:
     """Measures a file while an encoder is still writing it: decoding and metering run on the
-    other core as the encoder works, so checking the file costs next to no extra time.
+    other core as the encoder works, so checking the file costs little extra time.
 
-    Only for formats written frame after frame (Format.streams). What an encoder fills in at the
-    end (an MP3's Xing header) is a header, not audio, so what was read earlier is still right.
+    ffmpeg decodes and measures loudness (ebur128); the true peak is found here, from the
+    decoded samples, only around samples loud enough to matter (player.limiter.true_peaks),
+    which costs a fraction of oversampling the whole session. Only for formats written frame
+    after frame (Format.streams): what an encoder fills in at the end (an MP3's Info frame) is
+    a header, not audio, so what was read earlier is still right.
     """
 
-    def __init__(self, path: Path, demuxer: str) -> None:
+    def __init__(self, path: Path, demuxer: str, channels: int, steps: bool = False) -> None:
+        """`steps`: also print each 100 ms step's loudness (see block_powers)."""
         self._path = path
+        self._channels = channels
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish() or stop()
-        self._process = subprocess.Popen(
-            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-f", demuxer, "-i", "pipe:0", *METER],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._errors, preexec_fn=_lower_priority)
+        command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-f", demuxer, "-i", "pipe:0",
+                   "-af", f"ebur128=framelog={'info' if steps else 'quiet'}", "-ac", str(channels),
+                   "-f", "f32le", "pipe:1"]
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self._errors, preexec_fn=_lower_priority)
+        assert self._process.stdout is not None
+        widen_pipe(self._process.stdout)
         self._written = threading.Event()
-        self._thread = threading.Thread(target=self._follow, name="meter", daemon=True)
-        self._thread.start()
+        self._peak = _PeakFollower()
+        self._threads = [threading.Thread(target=self._follow, name="meter input", daemon=True),
+                         threading.Thread(target=self._read_peaks, name="meter peaks", daemon=True)]
+        for thread in self._threads:
+            thread.start()
 
     def finish(self) -> Loudness:
         """Call once the encoder has finished: reads the rest of the file and returns the reading."""
+        return self.finish_log().loudness
+
+    def finish_log(self) -> MeterLog:
+        """Like finish(), with everything the meter printed."""
         self._written.set()
-        self._thread.join()
+        for thread in self._threads:
+            thread.join()
         self._process.wait()
         self._errors.seek(0)
         printed = self._errors.read().decode("utf-8", "replace")
         self._errors.close()
-        return _summary(printed)
+        summary = summary_of(printed)
+        if not math.isfinite(summary.integrated):  # no summary: the meter failed
+            return MeterLog(UNMEASURED, printed)
+        return MeterLog(Loudness(summary.integrated, self._peak.finish()), printed)
 
     def stop(self) -> None:
         """Give up (the encoder failed or was interrupted)."""
         self._written.set()
         self._process.kill()
-        self._thread.join()
+        for thread in self._threads:
+            thread.join()
         self._process.wait()
         self._errors.close()
 
@@ -138,12 +179,66 @@ class FollowingMeter:
             with contextlib.suppress(BrokenPipeError):
                 stdin.close()
 
+    def _read_peaks(self) -> None:
+        """Take the decoded samples as they come and follow their true peak."""
+        stdout = self._process.stdout
+        assert stdout is not None
+        size = DECODED_CHUNK_FRAMES * self._channels * 4
+        with stdout:
+            while chunk := stdout.read(size):
+                frames = np.frombuffer(chunk, dtype="<f4")
+                self._peak.add(frames[:len(frames) - len(frames) % self._channels].reshape(-1, self._channels))
 
-def _summary(printed: str) -> Loudness:
+
+class _PeakFollower:
+    """The highest true peak of a stream of blocks, the same as if it were measured in one piece."""
+
+    SCREEN = 10 ** (-4.0 / 20)
+    """Inter-sample peaks are worked out only near samples within 4 dB of the loudest so far."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._held: npt.NDArray[np.float32] | None = None
+        self._counted = 0
+        """Frames at the start of _held whose peaks are already counted."""
+
+    def add(self, block: npt.NDArray[np.float32]) -> None:
+        """Take the next block; its last frames wait for the next block's first (their neighbours)."""
+        joined = block if self._held is None else np.concatenate([self._held, block])
+        end = max(self._counted, len(joined) - TAPS // 2)
+        self._measure(joined, self._counted, end)
+        keep = min(len(joined), TAPS)
+        self._held = joined[len(joined) - keep:]
+        self._counted = max(0, end - (len(joined) - keep))
+
+    def finish(self) -> float:
+        """The peak in dBTP, with the stream's last frames (followed by silence) counted."""
+        if self._held is not None:
+            self._measure(self._held, self._counted, len(self._held))
+        return 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
+
+    def _measure(self, block: npt.NDArray[np.float32], start: int, end: int) -> None:
+        """Count the true peaks of frames [start, end) of `block` (the others give them neighbours)."""
+        loudest = float(np.abs(block).max(initial=0.0))
+        peaks = true_peaks(block, max(self.peak, loudest) * self.SCREEN)
+        self.peak = max(self.peak, float(peaks[start:end].max(initial=0.0)))
+
+
+def summary_of(printed: str) -> Loudness:
     """The integrated loudness and true peak from ebur128's summary."""
     summary = printed[printed.rfind("Summary:"):]
     integrated = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
     peak = re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
     if integrated is None:
-        return Loudness(-math.inf, -math.inf)
+        return UNMEASURED
     return Loudness(float(integrated.group(1)), float(peak.group(1)) if peak else math.nan)
+
+
+def block_powers(printed: str) -> npt.NDArray[np.float64]:
+    """The K-weighted power of the 400 ms block ending at each 100 ms step, from a stepped meter's log."""
+    momentary = np.array(_MOMENTARY.findall(printed), dtype=np.float64)
+    power: npt.NDArray[np.float64] = 10 ** ((momentary + 0.691) / 10)
+    return power
+
+
+_MOMENTARY = re.compile(r"\bM:\s*(-?(?:[\d.]+|inf))")

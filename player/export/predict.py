@@ -23,7 +23,7 @@ import numpy.typing as npt
 from player.ambient import AmbientPlan, BedSegment
 from player.atomic import save_array
 from player.limiter import estimated_gain, nearby_peaks, true_peaks
-from player.loudness import k_weighting_filters
+from player.loudness import gated_integrated, k_weighting_filters
 from player.mixer import Mixer
 from player.sounds.loops import bed_loop, derived_cache_path
 
@@ -35,8 +35,6 @@ BINS_PER_HOP = 10
 GROUP = 9
 """Frames a clip's energy and peaks are kept in groups of (a 10 ms bin at 44.1 kHz is 49 of
 them; at a rate whose bin it does not divide, frames are kept one by one)."""
-ABSOLUTE_GATE = -70.0
-RELATIVE_GATE = -10.0
 SEARCH_STEPS = 10
 SEARCH_TOLERANCE_LU = 0.02
 
@@ -117,15 +115,7 @@ def gated_loudness(hop_energy: Energies, hop: int) -> float:
     if len(hop_energy) < HOPS_PER_BLOCK:
         return -math.inf
     window = np.lib.stride_tricks.sliding_window_view(hop_energy, HOPS_PER_BLOCK)
-    power = window.sum(axis=1) / (HOPS_PER_BLOCK * hop)
-    with np.errstate(divide="ignore"):
-        block_loudness = -0.691 + 10 * np.log10(power)
-    gated = power[block_loudness > ABSOLUTE_GATE]
-    if len(gated) == 0:
-        return -math.inf
-    relative = -0.691 + 10 * math.log10(float(gated.mean())) + RELATIVE_GATE
-    gated = power[block_loudness > max(relative, ABSOLUTE_GATE)]
-    return -0.691 + 10 * math.log10(float(gated.mean()))
+    return gated_integrated(window.sum(axis=1) / (HOPS_PER_BLOCK * hop))
 
 
 class _ClipParts:

@@ -1,0 +1,216 @@
+"""Encoding an MP3 in parts, one per core, joined frame-exactly into one file.
+
+LAME uses one core. Cut into parts, each mixed by its own thread, encoded by its own ffmpeg and
+measured by its own meter as it is written, a session encodes about as many times faster as
+there are cores. player.export.mp3frames joins the parts' frames into one stream, and ffmpeg's
+muxer, copying that stream as it is, writes the file with a fresh Info frame (seek table,
+checksums). The mixer gives the same samples for any span, so each part's input is exactly
+that stretch of the session; each later part starts a little early so its encoder has settled
+by the time its frames are used.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from player import SAMPLE_RATE
+from player.export.encoder import encode, remux_mp3
+from player.export.formats import Encoding
+from player.export.master import (
+    STEP_SECONDS,
+    UNMEASURED,
+    FollowingMeter,
+    Loudness,
+    MeterLog,
+    block_powers,
+)
+from player.export.mp3frames import (
+    SAMPLE_RATES,
+    SAMPLES_PER_FRAME,
+    EncodedPart,
+    SpliceError,
+    find_splice,
+    write_joined,
+)
+from player.loudness import gated_integrated
+from player.mixer import Block
+
+Render = Callable[[int, int], Iterator[Block]]
+"""The session's frames [start, end) as blocks, mastered and in the file's channels."""
+Advance = Callable[[int], None]
+
+METER_STEP = round(SAMPLE_RATE * STEP_SECONDS)
+PART_GRID = math.lcm(SAMPLES_PER_FRAME, METER_STEP)
+"""Frames (6.4 s at 44.1 kHz) holding whole MP3 frames and whole meter steps: parts begin on it,
+so every part's frames and meter readings fall on the whole session's."""
+LEAD_IN = PART_GRID
+"""What each later part encodes before its share, so its encoder has settled when its share begins."""
+RUN_ON = 16 * SAMPLES_PER_FRAME
+"""What each earlier part encodes past its share, so the frames around the join are not its last."""
+SETTLE_FRAMES = 8
+"""A join is made at least this many frames from either part's first or last frame."""
+MIN_SHARE_SECONDS = 120
+"""Shorter sessions are encoded in one piece: a part's start-up would cost more than it saves."""
+POLL_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """One part: the frames it contributes (its share) and the frames it encodes."""
+
+    share_start: int
+    share_end: int
+    start: int
+    end: int
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def plan_parts(length: int, encoding: Encoding, cores: int) -> list[PartPlan]:
+    """The parts to encode a session in: one per core, or a single one when parts cannot or would not help."""
+    whole = [PartPlan(0, length, 0, length)]
+    # Parts join only as MPEG-1 MP3 (32, 44.1 or 48 kHz) encoded at the mixer's own rate: a
+    # resampler's start-up would put each part's frames off the session's grid.
+    if encoding.format.name != "mp3" or encoding.sample_rate != SAMPLE_RATE or SAMPLE_RATE not in SAMPLE_RATES:
+        return whole
+    count = min(cores, length // (MIN_SHARE_SECONDS * SAMPLE_RATE))
+    if count < 2:
+        return whole
+    return plans_between(length, [round(i * length / count / PART_GRID) * PART_GRID for i in range(1, count)])
+
+
+def plans_between(length: int, bounds: list[int]) -> list[PartPlan]:
+    """Parts whose shares meet at `bounds` (on PART_GRID), each later one led in, each earlier one run on."""
+    edges = [0, *bounds, length]
+    return [PartPlan(lo, hi, lo - LEAD_IN if lo else 0, min(length, hi + RUN_ON))
+            for lo, hi in itertools.pairwise(edges)]
+
+
+def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, encoding: Encoding, name: str,
+                    advance: Advance, measure: bool = True) -> Loudness:
+    """Encode each part at once on its own core, join them into `temporary`, and return the file's
+    loudness and true peak from the parts' meters (UNMEASURED when not measuring).
+
+    Raises SpliceError in the unlikely case that two parts offer no frame to join at.
+    """
+    paths = [temporary.with_name(f"{temporary.name}.part{index}") for index in range(len(plans))]
+    joined = temporary.with_name(f"{temporary.name}.joined")
+    stop = threading.Event()
+    progress = _Progress(plans)
+    failures: list[BaseException] = []
+    meters: list[FollowingMeter] = []
+    threads: list[threading.Thread] = []
+    try:
+        for path in paths:
+            path.touch()
+            if measure:
+                meters.append(FollowingMeter(path, "mp3", encoding.channels, steps=True))
+        for index, (plan, path) in enumerate(zip(plans, paths, strict=True)):
+            blocks = _watched(render(plan.start, plan.end), stop, progress, index)
+            thread = threading.Thread(target=_encode_part, args=(blocks, path, encoding, name, stop, failures),
+                                      name=f"part {index}", daemon=True)
+            thread.start()
+            threads.append(thread)
+        while any(thread.is_alive() for thread in threads):
+            next(thread for thread in threads if thread.is_alive()).join(POLL_SECONDS)
+            advance(progress.news())
+        if failures:
+            raise failures[0]
+        advance(progress.news())
+        logs = [meter.finish_log() for meter in meters]
+        meters.clear()
+        parts = [EncodedPart(path, plan.start // SAMPLES_PER_FRAME) for path, plan in zip(paths, plans, strict=True)]
+        splices = [find_splice(parts[index - 1], parts[index], plans[index].share_start // SAMPLES_PER_FRAME,
+                               lowest=plans[index].start // SAMPLES_PER_FRAME + SETTLE_FRAMES,
+                               highest=plans[index - 1].end // SAMPLES_PER_FRAME - SETTLE_FRAMES)
+                   for index in range(1, len(parts))]
+        with open(joined, "wb") as stream:
+            write_joined(parts, splices, stream)
+        for path in paths:  # no longer needed: the disk holds two copies at most
+            path.unlink()
+        remux_mp3(joined, temporary, name)
+        return joined_reading(logs, plans) if measure else UNMEASURED
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        for meter in meters:
+            meter.stop()
+        for path in [*paths, joined]:
+            path.unlink(missing_ok=True)
+
+
+def joined_reading(logs: list[MeterLog], plans: list[PartPlan]) -> Loudness:
+    """The whole session's loudness and true peak from each part's meter.
+
+    Every 100 ms each meter printed the loudness of the 400 ms block ending there; parts begin
+    on the session's 100 ms grid, so each block of the session is taken from the part whose
+    share it ends in, and gated as one meter would have. The true peak is the highest any part
+    read (a part's lead-in and run-on are the session's own audio too).
+    """
+    powers = []
+    for log, plan in zip(logs, plans, strict=True):
+        power = block_powers(log.printed)
+        first = (plan.share_start - plan.start) // METER_STEP  # step k ends at start + (k + 1) * METER_STEP
+        last = (plan.share_end - plan.start) // METER_STEP
+        if len(power) < last or not math.isfinite(log.loudness.integrated):
+            return UNMEASURED  # a meter that failed or stopped early: the file is measured instead
+        powers.append(power[first:last])
+    return Loudness(gated_integrated(np.concatenate(powers)), max(log.loudness.true_peak for log in logs))
+
+
+def _encode_part(blocks: Iterator[Block], path: Path, encoding: Encoding, name: str, stop: threading.Event,
+                 failures: list[BaseException]) -> None:
+    """One part's thread: encode its blocks; a failure is handed to the caller and stops the others."""
+    try:
+        encode(blocks, path, encoding, None, name)
+    except BaseException as error:  # handed to the caller's thread
+        failures.append(error)
+        stop.set()
+
+
+class _Stopped(Exception):
+    """Another part failed, or the export was interrupted."""
+
+
+def _watched(blocks: Iterator[Block], stop: threading.Event, progress: _Progress, index: int) -> Iterator[Block]:
+    """A part's blocks, counted, until told to stop."""
+    for block in blocks:
+        if stop.is_set():
+            raise _Stopped
+        yield block
+        progress.done[index] += len(block)
+
+
+class _Progress:
+    """Frames each part has encoded, reported as a share of the session."""
+
+    def __init__(self, plans: list[PartPlan]) -> None:
+        self.done = [0] * len(plans)
+        self._length = plans[-1].share_end
+        self._total = sum(plan.end - plan.start for plan in plans)
+        self._reported = 0
+
+    def news(self) -> int:
+        """Session frames done since the last call."""
+        now = sum(self.done) * self._length // self._total
+        news, self._reported = now - self._reported, now
+        return news
+
+
+__all__ = ["PartPlan", "SpliceError", "available_cores", "encode_in_parts", "joined_reading", "plan_parts",
+           "plans_between"]
