@@ -21,9 +21,17 @@ from player.export import ExportOptions, export
 from player.export import parts as parts_module
 from player.export.encoder import encode
 from player.export.formats import FORMATS, encoding_for
-from player.export.master import _PeakFollower, measure_file
+from player.export.master import STEP_FRAMES, Loudness, MeterLog, _PeakFollower, measure_file
 from player.export.mp3frames import SAMPLES_PER_FRAME, EncodedPart, SpliceError, find_splice, frame_offsets
-from player.export.parts import LEAD_IN, PART_GRID, RUN_ON, encode_in_parts, plan_parts, plans_between
+from player.export.parts import (
+    LEAD_IN,
+    PART_GRID,
+    RUN_ON,
+    encode_in_parts,
+    joined_reading,
+    plan_parts,
+    plans_between,
+)
 from player.ffmpeg import ffmpeg_exe
 from player.limiter import true_peaks
 from player.mixer import Block
@@ -149,11 +157,37 @@ def test_following_the_true_peak_block_by_block_reads_the_whole(block: int) -> N
     rng = np.random.default_rng(3)
     signal = (rng.normal(0, 0.05, size=(20_000, 2)) * np.linspace(0.2, 1, 20_000)[:, None]).astype(np.float32)
     signal[12_345] = [0.9, -0.9]  # one sharp peak, whose neighbours may fall in another block
-    follower = _PeakFollower()
+    follower = _PeakFollower(step=1000)
     for start in range(0, len(signal), block):
         follower.add(signal[start:start + block])
-    whole = float(true_peaks(signal, screen=0.0).max())
-    assert follower.finish() == pytest.approx(20 * math.log10(whole), abs=1e-9)
+    exact = true_peaks(signal, screen=0.0)
+    assert follower.finish() == pytest.approx(20 * math.log10(float(exact.max())), abs=1e-9)
+    steps = follower.step_peaks()
+    assert len(steps) == 20 and int(np.argmax(steps)) == 12
+    # Each step holds at least its loudest sample and never more than its true peak.
+    assert np.all(steps >= np.abs(signal).max(axis=1).reshape(20, 1000).max(axis=1))
+    assert np.all(steps <= exact.reshape(20, 1000).max(axis=1) + 1e-9)
+
+
+def test_joined_reading_takes_each_part_only_within_its_share() -> None:
+    plans = plans_between(3 * PART_GRID, [PART_GRID])
+    logs = []
+    for index, plan in enumerate(plans):
+        steps = (plan.end - plan.start) // STEP_FRAMES
+        loudness = np.full(steps, -20.0)
+        peaks = np.full(steps, 0.5)
+        # What only a part holds (the later part's cold start, the earlier part's cut-off end)
+        # is loud, and must not count.
+        if index:
+            loudness[:5], peaks[:5] = -5.0, 1.5
+        else:
+            assert RUN_ON // STEP_FRAMES == 4
+            loudness[-4:], peaks[-4:] = -5.0, 1.5
+        printed = "".join(f"t: {k / 10} M:{value:.1f} S:-20.0\n" for k, value in enumerate(loudness))
+        logs.append(MeterLog(Loudness(-20.0, 0.0), printed + "Summary:\n I: -20.0 LUFS\n", peaks))
+    reading = joined_reading(logs, plans)
+    assert reading.integrated == pytest.approx(-20.0, abs=0.01)
+    assert reading.true_peak == pytest.approx(20 * math.log10(0.5))
 
 
 SCRIPT = """

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from player import SAMPLE_RATE
 from player.export.encoder import widen_pipe
 from player.ffmpeg import ffmpeg_exe
 from player.limiter import TAPS, true_peaks
@@ -73,7 +74,8 @@ def limiter_ceiling(lossy: bool) -> float:
 
 METER = ("-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-")
 STEP_SECONDS = 0.1
-"""A following meter can print the loudness of the 400 ms block ending at every 100 ms step."""
+"""A following meter can log the loudness of the 400 ms block ending at every 100 ms step."""
+STEP_FRAMES = round(SAMPLE_RATE * STEP_SECONDS)
 FOLLOW_WAIT = 0.05
 """Seconds to wait for an encoder to add to the file it is writing."""
 FOLLOW_CHUNK = 1 << 16
@@ -88,17 +90,14 @@ def measure_file(path: Path) -> Loudness:
     return summary_of(done.stderr)
 
 
-def _lower_priority() -> None:
-    """In the meter's process: yield the CPU to the encoder, which every other step waits on."""
-    os.nice(METER_NICENESS)
-
-
 @dataclass(frozen=True)
 class MeterLog:
     """A following meter's reading, and everything it printed (with steps: each step's loudness)."""
 
     loudness: Loudness
     printed: str
+    step_peaks: npt.NDArray[np.float64]
+    """With steps: the true peak (linear) within each 100 ms step, on the same steps as the log."""
 
 
 class FollowingMeter:
@@ -113,19 +112,26 @@ class FollowingMeter:
     """
 
     def __init__(self, path: Path, demuxer: str, channels: int, steps: bool = False) -> None:
-        """`steps`: also print each 100 ms step's loudness (see block_powers)."""
+        """`steps`: also log each 100 ms step's loudness and true peak, for a file at SAMPLE_RATE."""
         self._path = path
         self._channels = channels
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish() or stop()
+        # With steps the decoded samples are pinned to the session's rate, so the peaks' steps
+        # are the log's whatever rate a meter works at.
+        rate = ["-ar", str(SAMPLE_RATE)] if steps else []
         command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-f", demuxer, "-i", "pipe:0",
-                   "-af", f"ebur128=framelog={'info' if steps else 'quiet'}", "-ac", str(channels),
+                   "-af", f"ebur128=framelog={'info' if steps else 'quiet'}", "-ac", str(channels), *rate,
                    "-f", "f32le", "pipe:1"]
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=self._errors, preexec_fn=_lower_priority)
+                                         stderr=self._errors)
+        # Lowered from here, not in the child before exec: other threads are running.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, self._process.pid, METER_NICENESS)
         assert self._process.stdout is not None
         widen_pipe(self._process.stdout)
         self._written = threading.Event()
-        self._peak = _PeakFollower()
+        self._peak = _PeakFollower(STEP_FRAMES if steps else None)
+        self._reader_failed = False
         self._threads = [threading.Thread(target=self._follow, name="meter input", daemon=True),
                          threading.Thread(target=self._read_peaks, name="meter peaks", daemon=True)]
         for thread in self._threads:
@@ -145,9 +151,10 @@ class FollowingMeter:
         printed = self._errors.read().decode("utf-8", "replace")
         self._errors.close()
         summary = summary_of(printed)
-        if not math.isfinite(summary.integrated):  # no summary: the meter failed
-            return MeterLog(UNMEASURED, printed)
-        return MeterLog(Loudness(summary.integrated, self._peak.finish()), printed)
+        if self._process.returncode != 0 or self._reader_failed or not math.isfinite(summary.integrated):
+            return MeterLog(UNMEASURED, printed, np.zeros(0))  # the meter failed: the file is measured instead
+        peak = self._peak.finish()
+        return MeterLog(Loudness(summary.integrated, peak), printed, self._peak.step_peaks())
 
     def stop(self) -> None:
         """Give up (the encoder failed or was interrupted)."""
@@ -184,23 +191,32 @@ class FollowingMeter:
         stdout = self._process.stdout
         assert stdout is not None
         size = DECODED_CHUNK_FRAMES * self._channels * 4
-        with stdout:
-            while chunk := stdout.read(size):
-                frames = np.frombuffer(chunk, dtype="<f4")
-                self._peak.add(frames[:len(frames) - len(frames) % self._channels].reshape(-1, self._channels))
+        try:
+            with stdout:
+                while chunk := stdout.read(size):
+                    frames = np.frombuffer(chunk, dtype="<f4")
+                    self._peak.add(frames[:len(frames) - len(frames) % self._channels].reshape(-1, self._channels))
+        except BaseException:
+            self._reader_failed = True  # read as a failed measurement (the file is then measured after)
+            raise
 
 
 class _PeakFollower:
-    """The highest true peak of a stream of blocks, the same as if it were measured in one piece."""
+    """The highest true peak of a stream of blocks, the same as if it were measured in one piece,
+    and with `step` frames given, the highest in each step of that many frames."""
 
     SCREEN = 10 ** (-4.0 / 20)
-    """Inter-sample peaks are worked out only near samples within 4 dB of the loudest so far."""
+    """Inter-sample peaks are worked out only near samples within 4 dB of a block's loudest."""
 
-    def __init__(self) -> None:
+    def __init__(self, step: int | None = None) -> None:
         self.peak = 0.0
+        self._step = step
         self._held: npt.NDArray[np.float32] | None = None
         self._counted = 0
         """Frames at the start of _held whose peaks are already counted."""
+        self._steps: list[npt.NDArray[np.float64]] = []
+        self._open: npt.NDArray[np.float64] = np.zeros(0)
+        """Peaks of the frames counted since the last whole step."""
 
     def add(self, block: npt.NDArray[np.float32]) -> None:
         """Take the next block; its last frames wait for the next block's first (their neighbours)."""
@@ -215,13 +231,31 @@ class _PeakFollower:
         """The peak in dBTP, with the stream's last frames (followed by silence) counted."""
         if self._held is not None:
             self._measure(self._held, self._counted, len(self._held))
+            self._held = None
+            if self._step and len(self._open):
+                self._steps.append(self._open.max(keepdims=True))
+                self._open = np.zeros(0)
         return 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
 
+    def step_peaks(self) -> npt.NDArray[np.float64]:
+        """After finish(): the peak within each step (the last may be shorter)."""
+        return np.concatenate(self._steps) if self._steps else np.zeros(0)
+
     def _measure(self, block: npt.NDArray[np.float32], start: int, end: int) -> None:
-        """Count the true peaks of frames [start, end) of `block` (the others give them neighbours)."""
+        """Count the true peaks of frames [start, end) of `block` (the others give them neighbours).
+
+        Frames are counted exactly once and in order, so steps are cut from the counted frames.
+        """
+        if end <= start:
+            return
         loudest = float(np.abs(block).max(initial=0.0))
-        peaks = true_peaks(block, max(self.peak, loudest) * self.SCREEN)
-        self.peak = max(self.peak, float(peaks[start:end].max(initial=0.0)))
+        peaks = true_peaks(block, loudest * self.SCREEN)[start:end]
+        self.peak = max(self.peak, float(peaks.max()))
+        if self._step:
+            pending = np.concatenate([self._open, peaks])
+            whole = len(pending) // self._step * self._step
+            self._steps.append(pending[:whole].reshape(-1, self._step).max(axis=1))
+            self._open = pending[whole:]
 
 
 def summary_of(printed: str) -> Loudness:

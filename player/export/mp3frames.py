@@ -31,6 +31,8 @@ _BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 """kbit/s by the header's bitrate index (0: free format, which is not handled)."""
 _READ = 1 << 20
 _INFO_TAGS = (b"Info", b"Xing")
+_ALL_FIELDS = 0x0F
+"""Info frame flags: frame count, byte count, seek table and quality all present (as ffmpeg writes them)."""
 
 
 class SpliceError(ExportError):
@@ -231,6 +233,8 @@ def write_joined(parts: list[EncodedPart], splices: list[Splice], stream: IO[byt
               splices[i].frame if i < len(splices) else part.end_frame) for i, part in enumerate(parts)]
     info = bytearray(parts[0].read(0, 1))
     at = info_tag_at(bytes(info))
+    if int.from_bytes(info[at + 4:at + 8], "big") & _ALL_FIELDS != _ALL_FIELDS:
+        raise SpliceError(f"{parts[0].path.name}: its Info frame lacks a field the join rewrites")
     frames = sum(end - start for start, end in spans)
     size = len(info) + sum(part.start_of(end) - part.start_of(start)
                            for part, (start, end) in zip(parts, spans, strict=True))

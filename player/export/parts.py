@@ -25,7 +25,7 @@ from player import SAMPLE_RATE
 from player.export.encoder import encode, remux_mp3
 from player.export.formats import Encoding
 from player.export.master import (
-    STEP_SECONDS,
+    STEP_FRAMES,
     UNMEASURED,
     FollowingMeter,
     Loudness,
@@ -47,8 +47,7 @@ Render = Callable[[int, int], Iterator[Block]]
 """The session's frames [start, end) as blocks, mastered and in the file's channels."""
 Advance = Callable[[int], None]
 
-METER_STEP = round(SAMPLE_RATE * STEP_SECONDS)
-PART_GRID = math.lcm(SAMPLES_PER_FRAME, METER_STEP)
+PART_GRID = math.lcm(SAMPLES_PER_FRAME, STEP_FRAMES)
 """Frames (6.4 s at 44.1 kHz) holding whole MP3 frames and whole meter steps: parts begin on it,
 so every part's frames and meter readings fall on the whole session's."""
 LEAD_IN = PART_GRID
@@ -59,6 +58,9 @@ SETTLE_FRAMES = 8
 """A join is made at least this many frames from either part's first or last frame."""
 MIN_SHARE_SECONDS = 120
 """Shorter sessions are encoded in one piece: a part's start-up would cost more than it saves."""
+MAX_PARTS = 8
+"""Beyond this, more parts add processes and pipes more than speed (every part's mixing shares one
+interpreter)."""
 POLL_SECONDS = 0.1
 
 
@@ -74,6 +76,9 @@ class PartPlan:
 
 def available_cores() -> int:
     """Cores this process may run on."""
+    counted = getattr(os, "process_cpu_count", None)  # Python 3.13 and later
+    if counted is not None:
+        return int(counted() or 1)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -87,7 +92,7 @@ def plan_parts(length: int, encoding: Encoding, cores: int) -> list[PartPlan]:
     # resampler's start-up would put each part's frames off the session's grid.
     if encoding.format.name != "mp3" or encoding.sample_rate != SAMPLE_RATE or SAMPLE_RATE not in SAMPLE_RATES:
         return whole
-    count = min(cores, length // (MIN_SHARE_SECONDS * SAMPLE_RATE))
+    count = min(cores, MAX_PARTS, length // (MIN_SHARE_SECONDS * SAMPLE_RATE))
     if count < 2:
         return whole
     return plans_between(length, [round(i * length / count / PART_GRID) * PART_GRID for i in range(1, count)])
@@ -162,15 +167,21 @@ def joined_reading(logs: list[MeterLog], plans: list[PartPlan]) -> Loudness:
     share it ends in, and gated as one meter would have. The true peak is the highest any part
     read (a part's lead-in and run-on are the session's own audio too).
     """
-    powers = []
+    powers, peaks = [], []
     for log, plan in zip(logs, plans, strict=True):
         power = block_powers(log.printed)
-        first = (plan.share_start - plan.start) // METER_STEP  # step k ends at start + (k + 1) * METER_STEP
-        last = (plan.share_end - plan.start) // METER_STEP
-        if len(power) < last or not math.isfinite(log.loudness.integrated):
+        first = (plan.share_start - plan.start) // STEP_FRAMES  # step k ends at start + (k + 1) * STEP_FRAMES
+        last = (plan.share_end - plan.start) // STEP_FRAMES
+        reaching = -(-(plan.share_end - plan.start) // STEP_FRAMES)  # and the session's last, partial step
+        if len(power) < last or len(log.step_peaks) < reaching or not math.isfinite(log.loudness.integrated):
             return UNMEASURED  # a meter that failed or stopped early: the file is measured instead
         powers.append(power[first:last])
-    return Loudness(gated_integrated(np.concatenate(powers)), max(log.loudness.true_peak for log in logs))
+        # Peaks from the steps of the share alone: a part's lead-in and run-on, cut off where
+        # the session goes on, are not in the joined file.
+        peaks.append(log.step_peaks[first:reaching])
+    peak = float(np.concatenate(peaks).max(initial=0.0))
+    true_peak = 20 * math.log10(peak) if peak > 0 else -math.inf
+    return Loudness(gated_integrated(np.concatenate(powers)), true_peak)
 
 
 def _encode_part(blocks: Iterator[Block], path: Path, encoding: Encoding, name: str, stop: threading.Event,
