@@ -88,10 +88,8 @@ class SideInfo:
 def side_info(frame: bytes) -> SideInfo:
     """Parse an MPEG-1 Layer III frame's side information (ISO 11172-3, 2.4.1.7)."""
     header = int.from_bytes(frame[:4], "big")
-    protected = not (header >> 16) & 1
     channels = 1 if (header >> 6) & 3 == 3 else 2
-    start = 4 + 2 * protected
-    length = 17 if channels == 1 else 32
+    start, length = _side_info_span(header)
     bits = _Bits(frame[start:start + length])
     main_data_begin = bits.take(9)
     bits.take(5 if channels == 1 else 3)  # private bits
@@ -110,6 +108,12 @@ def side_info(frame: bytes) -> SideInfo:
             if granule == 1:
                 block_types.append(block_type)
     return SideInfo(main_data_begin, start + length, tuple(block_types))
+
+
+def _side_info_span(header: int) -> tuple[int, int]:
+    """Where a frame's side information starts (after the header and any CRC) and its length in bytes."""
+    protected = not (header >> 16) & 1
+    return 4 + 2 * protected, 17 if (header >> 6) & 3 == 3 else 32
 
 
 class _Bits:
@@ -215,8 +219,8 @@ def find_splice(before: EncodedPart, after: EncodedPart, near: int, lowest: int,
 
 def info_tag_at(frame: bytes) -> int:
     """Where an Info (Xing) tag begins in a frame, after its side information; -1 if it holds none."""
-    header = int.from_bytes(frame[:4], "big")
-    at = 4 + 2 * (not (header >> 16) & 1) + (17 if (header >> 6) & 3 == 3 else 32)
+    start, length = _side_info_span(int.from_bytes(frame[:4], "big"))
+    at = start + length
     return at if frame[at:at + 4] in _INFO_TAGS else -1
 
 
