@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,6 +59,8 @@ from player.voices.catalog import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+REORIENT = "reorient"
+"""The built-in way back to the room that a folder export carries as its own file."""
 
 
 class PracticeGroup(click.Group):
@@ -297,12 +300,15 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
 @click.option("--transcript", "transcripts", multiple=True, type=click.Choice(TRANSCRIPTS),
               help="Also write OUT.vtt, OUT.srt or OUT.lrc beside the audio (repeatable).")
 @click.option("--album", metavar="TEXT", help="The album tag (default: the script's `collection`).")
+@click.option("--no-reorient", is_flag=True,
+              help="With -d: leave out the reorient file (the short way back to the room) a folder gets.")
 @click.option("--force", is_flag=True, help="Replace files that already exist.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @session_options
 def export_command(script_names: tuple[str, ...], output: Path | None, folder: Path | None, fmt: str | None,
                    mono: bool, bitrate: int | None, sample_rate: int | None, loudness: float | None,
-                   no_master: bool, transcripts: tuple[str, ...], album: str | None, force: bool, quiet: bool,
+                   no_master: bool, transcripts: tuple[str, ...], album: str | None, no_reorient: bool,
+                   force: bool, quiet: bool,
                    set_vars: tuple[str, ...], length: float | None, pace: float | None,
                    engine: str | None, voice: str | None, rate: float | None) -> None:
     """Render practices to audio files for a phone or any player.
@@ -311,7 +317,9 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
     author as artist, album, date, description, cover) and carry chapters phone players show.
     Each is written to a temporary name and renamed when complete; an existing file is kept
     unless --force. With several scripts and -d, one bad script is reported and the rest
-    still export (exit status 1 if any failed).
+    still export (exit status 1 if any failed). A file cannot be stopped with a key, so a
+    folder (-d) also gets reorient.mp3, the short way back to the room, unless --no-reorient;
+    --set support="..." names who the listener can reach, spoken at the close of each file.
 
     \b
     Examples:
@@ -319,6 +327,7 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
       practice export my-practice.yaml -o sam.m4a --set name=Sam --length 10m
       practice export five-senses -o five-senses.ogg --mono --transcript vtt
       practice export a.yaml b.yaml c.yaml -d for-sam/ --set name=Sam --album "Sam's practices"
+      practice export five-senses body-check-in -d out/ --set support="Dr. Lee, 5 5 5 0 1 0 0"
     """
     if output is not None and folder is not None:
         raise UsageError("give either -o FILE (one script) or -d DIR (any number), not both")
@@ -337,13 +346,15 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
         except OSError as error:
             raise ExportError(f"cannot make the folder {folder}: {error.strerror or error}") from None
     overrides = _overrides(set_vars, length, pace, engine, voice, rate)
-    if len(script_names) == 1:
+    if folder is None:
         script = load_script(resolve_script(script_names[0]), overrides)
-        target = output or (folder or Path(".")) / f"{script.name}.{fmt or 'mp3'}"
+        target = output or Path(".") / f"{script.name}.{fmt or 'mp3'}"
         result = _export_one(script, target, options, album, quiet)
         _report(result)
         return
-    _export_batch(script_names, folder or Path("."), fmt or "mp3", overrides, options, album, quiet)
+    carried = no_reorient or any(Path(name).stem == REORIENT for name in script_names)
+    names = script_names if carried else (*script_names, REORIENT)
+    _export_batch(names, folder, fmt or "mp3", overrides, options, album, quiet)
 
 
 def _export_one(script: Script, target: Path, options: ExportOptions, album: str | None, quiet: bool,
@@ -381,7 +392,9 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
     failed: list[tuple[str, str]] = []
     for name in names:
         try:
-            loaded.append((name, load_script(resolve_script(name), overrides)))
+            # The reorientation has no flexible pauses: the batch's length and pace are not its own.
+            wanted = replace(overrides, length=None, pace=None) if name == REORIENT else overrides
+            loaded.append((name, load_script(resolve_script(name), wanted)))
         except PlayerError as error:
             _print_error(error)
             failed.append((name, _summary_of(error)))

@@ -101,6 +101,8 @@ TOP_FIELDS: dict[str, Field] = {
                     minimum=1.0, maximum=MAX_SESSION_SECONDS),
     "steps": Field("steps", "what happens, in order", required=True),
     "on_exit": Field("steps", "steps for the safe exit in live play"),
+    "support": Field("text", "who a listener can reach (a therapist's number, a crisis line): spoken at "
+                     "the close and in the safe exit, written in the comment tag; --set support=..."),
 }
 
 STEP_FORMS: dict[str, StepForm] = {

@@ -33,6 +33,7 @@ from player.model import (
     Where,
 )
 from player.sounds.catalog import BEDS, CHIMES, is_path
+from player.support import SUPPORT_VAR, support_problem, with_support
 from player.text import split_say
 from player.voices.piper import is_voice_path
 from player.yamlnodes import compose_file, problem_at, scalar_value
@@ -67,6 +68,9 @@ def parse_set_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         key = key.strip()
         if not sep or not _VAR_NAME.match(key):
             raise UsageError(f"--set takes KEY=VALUE (for example --set name=Sam), not '{pair}'")
+        problem = support_problem(value) if key == SUPPORT_VAR else None
+        if problem is not None:
+            raise UsageError(f"--set {SUPPORT_VAR}: {problem}")
         result[key] = value
     return result
 
@@ -236,6 +240,7 @@ class _Builder:
         if top is None:
             return None
         self.vars = self.read_vars(top.get("vars"))
+        support = self.support(top.get("support"), root)
         for key in ("title", "steps"):
             if key not in top:
                 self.problem(root, f"the script needs '{key}'"
@@ -251,6 +256,9 @@ class _Builder:
         voice = self.voice(top.get("voice"))
         ambient = self.ambient(top.get("ambient"))
         tags = self.names(top["tags"], "tags") if "tags" in top else ()
+        if support:  # spoken after the last words of the practice and of its own safe exit
+            where = self.where(top["support"]) if "support" in top else Where(self.display)
+            steps, on_exit = with_support(steps, support, where), with_support(on_exit, support, where)
         if "steps" in top and not steps and not self.problems:
             self.problem(top["steps"], "'steps' is empty: a practice needs at least one step")
         if self.problems:
@@ -294,6 +302,20 @@ class _Builder:
             self.problem(node, f"the cover image {value} is not a JPEG or PNG file")
             return None
         return path
+
+    def support(self, node: Node | None, root: Node) -> str:
+        """The support line: --set support=..., else the `support:` key, else a `support` variable."""
+        if node is not None:
+            value = self.value(node, "support", schema.TOP_FIELDS["support"])
+            if value is not None and SUPPORT_VAR not in self.overrides.vars:
+                self.vars[SUPPORT_VAR] = str(value)
+        text = self.vars.get(SUPPORT_VAR, "")
+        problem = support_problem(text)
+        if problem is not None:
+            given = " (given with --set)" if SUPPORT_VAR in self.overrides.vars else ""
+            self.problem(node if node is not None else root, problem + given)
+            return ""
+        return text
 
     def read_vars(self, node: Node | None) -> dict[str, str]:
         """The vars mapping merged with --set values."""

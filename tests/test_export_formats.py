@@ -264,7 +264,7 @@ def test_a_batch_exports_the_good_scripts_and_reports_the_bad_one(write_script: 
     bad = write_script("title: Bad\nsteps:\n  - puase: 3\n", "bad.yaml")
     out = tmp_path / "for-sam"
     code, stdout, err = run("export", str(one), str(bad), str(two), "-d", str(out), "--set", "name=Sam",
-                            "--transcript", "vtt")
+                            "--transcript", "vtt", "--no-reorient")
     assert code == 1
     assert sorted(p.name for p in out.iterdir()) == ["one.mp3", "one.vtt", "two.mp3", "two.vtt"]
     assert "Exported 2 of 3" in stdout

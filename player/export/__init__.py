@@ -37,6 +37,7 @@ from player.export.tags import Chapter, Metadata, ffmetadata_chapters, write_met
 from player.export.transcripts import TRANSCRIPTS, transcript
 from player.mixer import Block, Mixer
 from player.model import Script
+from player.support import SUPPORT_VAR, comment_with_support
 from player.timeline import Timeline
 
 __all__ = ["FORMATS", "TRANSCRIPTS", "ExportOptions", "ExportResult", "Metadata", "check_targets", "export",
@@ -82,7 +83,8 @@ def metadata_for(script: Script, timeline: Timeline, album: str | None = None) -
     """Tags and chapters for a script's export (date: today)."""
     return Metadata(
         title=script.title, artist=script.author, album=album or script.collection,
-        date=datetime.date.today().isoformat(), comment=" ".join(script.description.split()),
+        date=datetime.date.today().isoformat(),
+        comment=comment_with_support(" ".join(script.description.split()), script.vars.get(SUPPORT_VAR, "")),
         cover=script.cover, chapters=chapters_of(timeline),
     )
 
