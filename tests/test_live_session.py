@@ -103,7 +103,7 @@ def test_without_on_exit_the_built_in_reorientation_is_used(write_script: WriteS
     script = load_script(write_script("title: T\nsteps:\n  - say: Hello.\n"))
     source, steps = exit_script(script)
     exit_timeline = compile_timeline(source, fake_speaker, steps=steps)
-    assert any("feet on the floor" in cue.text.lower() for cue in exit_timeline.cues)
+    assert any("where your feet are" in cue.text.lower() for cue in exit_timeline.cues)
     assert "You are here, now." in [cue.text for cue in exit_timeline.cues]
 
 
