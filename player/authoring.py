@@ -33,10 +33,26 @@ def title_from_name(name: str) -> str:
     return " ".join(word.capitalize() for word in words) or "New Practice"
 
 
-def new_script(name: str, template: str = "blank", folder: Path = Path("."), force: bool = False) -> Path:
-    """Write NAME.yaml from a template; never replaces a file unless `force`."""
+def copy_text(builtin: str) -> str:
+    """A built-in practice's text to adapt: its own words, under the schema line for editors."""
+    from player.library import builtin_folder, builtin_names
+    from player.script import did_you_mean
+
+    names = builtin_names()
+    if builtin not in names:  # a name from the list only: never a path
+        raise UsageError(f"no built-in practice called '{builtin}'{did_you_mean(builtin, names)}; "
+                         "`practice list` shows them")
+    text = (builtin_folder() / f"{builtin}.yaml").read_text(encoding="utf-8")
+    return (f"# yaml-language-server: $schema={shipped_schema_path().as_uri()}\n"
+            f"# Adapted from the built-in practice {builtin}: change the words, then `practice check` it.\n"
+            + text)
+
+
+def new_script(name: str, template: str = "blank", folder: Path = Path("."), force: bool = False,
+               builtin: str | None = None) -> Path:
+    """Write NAME.yaml from a template, or a copy of a built-in; never replaces a file unless `force`."""
     path = folder / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
-    text = template_text(template, title_from_name(name))
+    text = copy_text(builtin) if builtin is not None else template_text(template, title_from_name(name))
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; choose another name, or add --force to replace it")
     if not path.parent.is_dir():

@@ -566,11 +566,12 @@ def sounds(preview: str | None, output: Path | None) -> None:
 
 @cli.command("new")
 @click.argument("name")
-@click.option("--template", type=click.Choice(list(TEMPLATES)), default="blank", show_default=True,
-              help="; ".join(f"{name}: {what}" for name, what in TEMPLATES.items()))
+@click.option("--template", type=click.Choice(list(TEMPLATES)),
+              help="; ".join(f"{name}: {what}" for name, what in TEMPLATES.items()) + " (default: blank)")
+@click.option("--from", "builtin", metavar="PRACTICE", help="Copy a built-in practice to adapt (`practice list`).")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
-def new_command(name: str, template: str, force: bool) -> None:
-    """Start a new practice script from a template (NAME.yaml here).
+def new_command(name: str, template: str | None, builtin: str | None, force: bool) -> None:
+    """Start a new practice script from a template or a built-in (NAME.yaml here).
 
     The file passes `practice check` as it is; edit the words, then check and export it.
     Its first line points editors that use the YAML language server at the format's schema.
@@ -579,10 +580,14 @@ def new_command(name: str, template: str, force: bool) -> None:
     Examples:
       practice new evening-calm
       practice new for-sam --template personal
+      practice new senses-for-sam --from five-senses
       practice export for-sam.yaml --set name=Sam --set safe_place="the beach at dawn" -o sam.mp3
     """
-    path = new_script(name, template, force=force)
-    click.echo(f"Wrote {path} from the {template} template. Next: practice check {path}")
+    if template is not None and builtin is not None:
+        raise UsageError("give either --template or --from, not both")
+    path = new_script(name, template or "blank", force=force, builtin=builtin)
+    origin = f"a copy of the built-in {builtin}" if builtin else f"the {template or 'blank'} template"
+    click.echo(f"Wrote {path} from {origin}. Next: practice check {path}")
 
 
 @cli.command()
