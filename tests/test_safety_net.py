@@ -131,11 +131,11 @@ def test_a_batch_of_two_writes_three_files_with_the_support_line(write_script: W
     assert sorted(p.name for p in out.glob("*.mp3")) == ["one.mp3", "reorient.mp3", "two.mp3"]
     assert "Exported 3 of 3" in stdout
     for name in ("one", "two", "reorient"):
-        cues = [cue.text for cue in webvtt.read(str(out / f"{name}.vtt"))]
+        cues = [cue.text for cue in webvtt.read(str(out / f"{name}.vtt")).captions]
         assert cues[-4:] == [INTRODUCTION, f"{SUPPORT}.", "Once more.", f"{SUPPORT}."], (name, cues)
         comments = ID3(out / f"{name}.mp3").getall("COMM")
         assert any(f"Support: {SUPPORT}" in text for frame in comments for text in frame.text), name
-    reorient = [cue.text for cue in webvtt.read(str(out / "reorient.vtt"))]
+    reorient = [cue.text for cue in webvtt.read(str(out / "reorient.vtt")).captions]
     assert "You are here, now." in reorient
     assert 30 <= _ffprobe_seconds(out / "reorient.mp3") <= 90  # the short way back, with the support line
     # Asked not to, a folder gets only the practices.
