@@ -200,3 +200,17 @@ def test_before_reaching_out_says_plainly_that_not_sending_is_fine() -> None:
     script = load_script(builtin_folder() / "before-reaching-out.yaml", Overrides(vars={"safe_place": "the pier"}))
     text = spoken(script)
     assert "not sending it is completely fine" in text and "the pier" in text
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("path", PRACTICES, ids=lambda p: p.stem)
+def test_with_the_real_voice_every_variant_renders_at_its_length_with_a_support_line(path: Path) -> None:
+    # The estimate guesses speech lengths; the real voice decides whether a variant fits.
+    from player.timeline import compile_timeline
+    from player.voices import Speaker, open_engine
+
+    base = load_script(path)
+    speaker = Speaker(open_engine(base.voice.engine))
+    for length in base.lengths:
+        script = load_script(path, Overrides(vars={"support": SUPPORT}, length=length))
+        assert compile_timeline(script, speaker).seconds == pytest.approx(length, abs=0.5), length

@@ -28,6 +28,7 @@ from player.script import Overrides, load_script, parse_set_options
 from player.support import INTRODUCTION, MAX_SUPPORT_CHARS
 from player.timeline import compile_timeline
 from player.voices import Speaker
+from tests.conftest import silences
 
 WriteScript = Callable[..., Path]
 SUPPORT = "Dr. Amy Lee, 5 5 5 0 1 0 0"
@@ -111,6 +112,12 @@ def _fake() -> Speaker:
     return Speaker(FakeEngine())
 
 
+def _seconds(stamp: str) -> float:
+    """HH:MM:SS.mmm in seconds."""
+    hours, minutes, seconds = stamp.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
 def _ffprobe_seconds(path: Path) -> float:
     """The duration ffmpeg reads from the file (an independent reader)."""
     done = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-f", "null", "-"],
@@ -135,6 +142,11 @@ def test_a_batch_of_two_writes_three_files_with_the_support_line(write_script: W
         assert cues[-4:] == [INTRODUCTION, f"{SUPPORT}.", "Once more.", f"{SUPPORT}."], (name, cues)
         comments = ID3(out / f"{name}.mp3").getall("COMM")
         assert any(f"Support: {SUPPORT}" in text for frame in comments for text in frame.text), name
+    # The support line is really in the audio: ffmpeg finds no silence over its last cue.
+    last = webvtt.read(str(out / "one.vtt")).captions[-1]
+    start, end = _seconds(last.start), _seconds(last.end)
+    quiet = silences(out / "one.mp3", noise_db=-45, minimum=0.3)
+    assert not any(q_start < end - 0.2 and q_start + q_length > start + 0.2 for q_start, q_length in quiet), quiet
     reorient = [cue.text for cue in webvtt.read(str(out / "reorient.vtt")).captions]
     assert "You are here, now." in reorient
     assert 30 <= _ffprobe_seconds(out / "reorient.mp3") <= 90  # the short way back, with the support line
