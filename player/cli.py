@@ -488,6 +488,8 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     interactive = KeyReader.available()
     seconds = session.timeline.seconds if session.complete else estimate_timeline(script).seconds
     click.echo(f"{script.title} · {'' if session.complete else 'about '}{format_duration(seconds)}")
+    if not session.complete:
+        click.echo("Preparing the voice... the opening plays meanwhile, and the first words follow.")
     click.echo(f"Keys: {KEY_HELP}" if interactive else "Playing to the end (no keyboard); Ctrl-C stops.")
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:

@@ -1,7 +1,8 @@
 """Getting a live session ready: the program, its safe exit, where to start, and spoken status.
 
-With a cold speech cache the first minute is synthesized first, so sound starts at once; the
-rest is synthesized on a thread ahead of the play head and swapped in when it is ready.
+With a cold speech cache, sound starts at once with what needs no voice (the opening chime,
+the bed fading in); the first spoken step is made next, then about the first minute, then
+the rest, each on a thread ahead of the play head and swapped in when it is ready.
 """
 
 from __future__ import annotations
@@ -66,6 +67,18 @@ def head_steps(script: Script) -> tuple[Step, ...]:
     return tuple(head)
 
 
+def opening_stages(script: Script) -> list[tuple[Step, ...]]:
+    """What a cold start makes before the whole session, in order: the steps before the first
+    spoken one (no voice needed), then up to the first spoken step, then about the first minute."""
+    steps = script.steps
+    first = next((i for i, step in enumerate(steps) if speech_requests(script, (step,))), len(steps))
+    stages = [steps[:first], steps[:first + 1]]
+    head = head_steps(script)
+    if len(head) > first + 1:
+        stages.append(head)
+    return stages
+
+
 def _unrolled_count(step: Step) -> int:
     """How many step marks a step leaves in a timeline (repeats unrolled)."""
     if isinstance(step, Repeat):
@@ -86,8 +99,9 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
     warm_up(script.ambient.sound)  # render the bed while the speech is being made
     exit_source, exit_steps = exit_script(script)
     cold = speaker.count_new(speech_requests(script)) > 0 and start_chapter is None
+    stages = opening_stages(script) if cold else []
     if cold:
-        timeline = compile_timeline(script, speaker, steps=head_steps(script))
+        timeline = compile_timeline(script, speaker, steps=stages[0])  # nothing to say yet
         start = 0
     else:
         timeline = compile_timeline(script, speaker)
@@ -116,6 +130,8 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
 
     def finish() -> None:
         try:
+            for steps in stages[1:]:
+                session.swap(compile_timeline(script, speaker, steps=steps), complete=False)
             session.set_exit(compile_timeline(exit_source, speaker, steps=exit_steps))
             session.swap(with_linger(compile_timeline(script, speaker), linger))
         except PlayerError as error:
