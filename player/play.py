@@ -79,6 +79,20 @@ def opening_stages(script: Script) -> list[tuple[Step, ...]]:
     return stages
 
 
+def _start_speaking(speaker: Speaker, requests: list[SpeechRequest]) -> threading.Thread:
+    """Synthesize lines into the cache on a thread (a failure is met again, and reported, later)."""
+
+    def speak() -> None:
+        try:
+            speaker.speak(requests)
+        except PlayerError:
+            return
+
+    thread = threading.Thread(target=speak, name="first words", daemon=True)
+    thread.start()
+    return thread
+
+
 def _unrolled_count(step: Step) -> int:
     """How many step marks a step leaves in a timeline (repeats unrolled)."""
     if isinstance(step, Repeat):
@@ -100,6 +114,8 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
     exit_source, exit_steps = exit_script(script)
     cold = speaker.count_new(speech_requests(script)) > 0 and start_chapter is None
     stages = opening_stages(script) if cold else []
+    # The first spoken step is started before anything else, so the voice loads meanwhile.
+    first_words = _start_speaking(speaker, speech_requests(script, stages[1])) if cold else None
     if cold:
         timeline = compile_timeline(script, speaker, steps=stages[0])  # nothing to say yet
         start = 0
@@ -130,6 +146,8 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
 
     def finish() -> None:
         try:
+            if first_words is not None:
+                first_words.join()
             for steps in stages[1:]:
                 session.swap(compile_timeline(script, speaker, steps=steps), complete=False)
             session.set_exit(compile_timeline(exit_source, speaker, steps=exit_steps))
