@@ -111,7 +111,6 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
                   start_chapter: str | None = None) -> tuple[LiveSession, threading.Thread | None]:
     """A LiveSession ready to play, and the thread still synthesizing the rest (if any)."""
     warm_up(script.ambient.sound)  # render the bed while the speech is being made
-    exit_source, exit_steps = exit_script(script)
     cold = speaker.count_new(speech_requests(script)) > 0 and start_chapter is None
     stages = opening_stages(script) if cold else []
     # The first spoken step is started before anything else, so the voice loads meanwhile.
@@ -122,8 +121,10 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
     else:
         timeline = compile_timeline(script, speaker)
         start = chapter_start(timeline, start_chapter)
-    # On a cold start the reorientation is made after sound starts; warm, it is already cached.
-    exit_timeline = None if cold else compile_timeline(exit_source, speaker, steps=exit_steps)
+    exit_timeline = None
+    if not cold:  # warm, the reorientation is already cached; cold, it is made after sound starts
+        exit_source, exit_steps = exit_script(script)
+        exit_timeline = compile_timeline(exit_source, speaker, steps=exit_steps)
     voice = script.voice
 
     def status_voice(text: str) -> None:
@@ -150,6 +151,7 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
                 first_words.join()
             for steps in stages[1:]:
                 session.swap(compile_timeline(script, speaker, steps=steps), complete=False)
+            exit_source, exit_steps = exit_script(script)
             session.set_exit(compile_timeline(exit_source, speaker, steps=exit_steps))
             session.swap(with_linger(compile_timeline(script, speaker), linger))
         except PlayerError as error:
