@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import load_note, write_section
@@ -99,15 +100,24 @@ def median_of(command: list[str], env: dict[str, str], runs: int, cwd: Path | No
     return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
 
 
-def first_sound_and_word(script: str, env: dict[str, str]) -> tuple[float, float]:
-    """Seconds from process start to the first audible block and the first word reaching the device."""
-    started = time.time()
-    done = subprocess.run([sys.executable, "-c", PROBE, str(started), script], env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=600)
-    marks = dict(line.split() for line in done.stderr.splitlines() if line.startswith(("SOUND ", "WORD ")))
-    if "SOUND" not in marks or "WORD" not in marks:
-        raise RuntimeError(f"no first sound or word: {done.stderr[-800:]}")
-    return float(marks["SOUND"]), float(marks["WORD"])
+def first_sound_and_word(script: str, env: dict[str, str], attempts: int = 3,
+                         before: Callable[[], None] = lambda: None) -> tuple[float, float]:
+    """Seconds from process start to the first audible block and the first word reaching the device.
+
+    On an overloaded machine the sound server sometimes stops a stream early; that run is repeated
+    (`before` runs before each attempt: a cold run empties the speech cache again).
+    """
+    stderr = ""
+    for _ in range(attempts):
+        before()
+        started = time.time()
+        done = subprocess.run([sys.executable, "-c", PROBE, str(started), script], env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+        stderr = done.stderr
+        marks = dict(line.split() for line in stderr.splitlines() if line.startswith(("SOUND ", "WORD ")))
+        if "SOUND" in marks and "WORD" in marks:
+            return float(marks["SOUND"]), float(marks["WORD"])
+    raise RuntimeError(f"no first sound or word in {attempts} runs: {stderr[-800:]}")
 
 
 def live_rows(script: str, env: dict[str, str], folder: Path, runs: int) -> list[str]:
@@ -125,11 +135,13 @@ def live_rows(script: str, env: dict[str, str], folder: Path, runs: int) -> list
         base = dict(env, **{k: server.env[k] for k in ("XDG_RUNTIME_DIR", "PULSE_SINK")})
         warm = dict(base, PRACTICE_CACHE_DIR=str(warm_cache))
         first_sound_and_word(script, warm)  # fills the cache: speech, beds, the prepared voice
-        colds = []
-        for _ in range(runs):
+
+        def empty_speech_cache() -> None:
             shutil.rmtree(cold_cache, ignore_errors=True)
             shutil.copytree(warm_cache, cold_cache, ignore=shutil.ignore_patterns("speech"))
-            colds.append(first_sound_and_word(script, dict(base, PRACTICE_CACHE_DIR=str(cold_cache))))
+
+        colds = [first_sound_and_word(script, dict(base, PRACTICE_CACHE_DIR=str(cold_cache)), before=empty_speech_cache)
+                 for _ in range(runs)]
         warms = [first_sound_and_word(script, warm) for _ in range(runs)]
         for label, figures in (("empty speech cache", colds), ("warm cache", warms)):
             sound = statistics.median(f[0] for f in figures)
