@@ -182,9 +182,9 @@ def main() -> None:
                 wall, cpu = median_of(command, dict(env, PRACTICE_CACHE_DIR=str(folder / "cache")), runs, ROOT)
                 then = ""
                 if old is not None and "player" in command:
-                    then_wall, _ = median_of(command, dict(env, PRACTICE_CACHE_DIR=str(folder / "cache")), runs,
-                                             old)
-                    then = f"{then_wall:.2f} s"
+                    then_wall, then_cpu = median_of(command, dict(env, PRACTICE_CACHE_DIR=str(folder / "cache")),
+                                                    runs, old)
+                    then = f"{then_wall:.2f} s wall, {then_cpu:.2f} s CPU"
                 rows.append(f"| {label} | {wall:.2f} s | {cpu:.2f} s | {then} | {target} |")
                 print(rows[-1], flush=True)
             spoken_first = folder / "spoken-first.yaml"
