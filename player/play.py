@@ -10,9 +10,12 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
+import numpy as np
+
 from player import SAMPLE_RATE
 from player.errors import PlayerError, UsageError
 from player.library import builtin_folder
+from player.loudness import integrated_loudness
 from player.model import Repeat, Script, Step
 from player.script import Overrides, did_you_mean, load_script
 from player.session import LiveSession
@@ -88,6 +91,13 @@ def _start_speaking(speaker: Speaker, requests: list[SpeechRequest]) -> threadin
         except PlayerError:
             return
 
+    def warm_meter() -> None:
+        # Every clip is levelled with pyloudnorm (and scipy), imported on first use: import it
+        # while the voice loads rather than after the first line comes back.
+        tone = (0.1 * np.sin(np.arange(SAMPLE_RATE // 2) * 0.05)).astype(np.float32)
+        integrated_loudness(tone, SAMPLE_RATE)
+
+    threading.Thread(target=warm_meter, name="meter", daemon=True).start()
     thread = threading.Thread(target=speak, name="first words", daemon=True)
     thread.start()
     return thread
