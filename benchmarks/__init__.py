@@ -18,3 +18,11 @@ def write_section(name: str, text: str, heading: str = "") -> None:
     else:
         current = current.rstrip("\n") + "\n\n" + (f"{heading}\n\n" if heading else "") + block + "\n"
     DOC.write_text(current, encoding="utf-8")
+
+
+def load_note() -> str:
+    """The machine's load now, to print beside figures (they mean little on a busy machine)."""
+    import os
+
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1, 5, 15 min) on {os.cpu_count()} cores"

@@ -12,7 +12,10 @@ minutes, unique spoken lines (about a sixth of the time), flexible pauses, a rai
   4. a cold export (empty speech cache) against the seconds of speech it synthesizes
   5. peak RSS at 20, 60 and 120 minutes
   6. CPU share of live play into a PulseAudio null sink (when pulseaudio is installed)
-`--quick` measures 20 minutes only; `--write` updates docs/PERFORMANCE.md and docs/performance.png.
+  7. startup: --help, check, live play's first sound and first word (benchmarks/startup.py)
+  8. exports of each kind of session with their ffmpeg encoder launches (benchmarks/kinds.py)
+`--quick` measures 20 minutes only and fewer repeats; `--write` updates docs/PERFORMANCE.md and
+docs/performance.png. Every table records the load average it was measured at.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import write_section
+from benchmarks import load_note, write_section
 from player.ffmpeg import ffmpeg_exe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,6 +180,10 @@ def main() -> None:
     if "--write" in sys.argv:
         write(table)
         plot(results)
+    from benchmarks import kinds, startup
+
+    startup.main()
+    kinds.main()
 
 
 def report(results: dict[str, dict[int, Run]], cold: Run, spoken: float, cpu: float | None) -> str:
@@ -199,7 +206,8 @@ def report(results: dict[str, dict[int, Run]], cold: Run, spoken: float, cpu: fl
             f"| {ratio(ours, floor)} | {ratio(raw, floor)} | {ratio(base, ours, 1)} | {ours.peak_mb:.0f} MB "
             f"| {f'{base.peak_mb:.0f} MB' if base else '-'} |")
     machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
-    lines = [f"Measured by `python -m benchmarks --write` on {time.strftime('%Y-%m-%d')} ({machine}).", "",
+    lines = [f"Measured by `python -m benchmarks --write` on {time.strftime('%Y-%m-%d')} ({machine}), "
+             f"{load_note()} at the end.", "",
              *rows, "",
              f"Cold export of the 20-minute session (empty speech cache, piper): {cold.seconds:.1f} s for "
              f"{spoken:.0f} s of speech ({spoken / cold.seconds:.1f} s of speech per second), peak RSS "

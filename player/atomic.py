@@ -11,6 +11,22 @@ import numpy as np
 import numpy.typing as npt
 
 
+def save_bytes(path: Path, data: bytes) -> bool:
+    """Write bytes to a temporary file beside `path`, then rename it into place; False if it could not."""
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+        return True
+    except OSError:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        return False
+
+
 def save_array(path: Path, array: npt.NDArray[Any], **more: npt.NDArray[Any]) -> bool:
     """Save to a temporary file beside `path`, then rename it into place; False if it could not.
 

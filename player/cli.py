@@ -12,51 +12,28 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+# Only light modules here: `practice --help` and `check` must not wait for numpy, scipy, the
+# sound card or the voice engines. Each command imports what it needs when it runs.
 from player import __version__
-from player.authoring import TEMPLATES, new_script, timer_script
+from player.authoring import TEMPLATES
 from player.crash import save_report
-from player.doctor import healthy, run_checks
 from player.durations import format_clock, format_duration, parse_duration
 from player.errors import DeviceError, ExportError, PlayerError, ScriptError, UsageError, VoiceError
-from player.export import (
-    FORMATS,
-    TRANSCRIPTS,
-    ExportOptions,
-    ExportResult,
-    check_targets,
-    export,
-    format_for,
-    metadata_for,
-    work_for,
-)
-from player.export.formats import BITRATE_RANGE, encoding_for
-from player.export.master import TARGET_RANGE
-from player.jsonschema import schema_text, shipped_schema_path
-from player.keys import KEY_HELP, KeyReader
-from player.library import SAFETY_NOTE, builtin_folder, list_practices, resolve_script
-from player.live import NO_CARD_FIX, LivePlayer, output_devices, resolve_device
-from player.mixer import Mixer
-from player.model import Script
-from player.play import build_session
-from player.preview import preview_timeline
+from player.export import FORMATS, TRANSCRIPTS, ExportOptions, check_targets, format_for
+from player.export.formats import BITRATE_RANGE, TARGET_RANGE, encoding_for
 from player.schema import ENGINES
-from player.script import Overrides, load_script, parse_set_options
-from player.session import LiveSession
-from player.sounds import BEDS, CHIMES
-from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
-from player.voices import Speaker, choose_engine
-from player.voices.catalog import (
-    MORE_PIPER_VOICES,
-    VoiceEntry,
-    default_engine,
-    engine_statuses,
-    piper_voices,
-    system_voices,
-)
+
+if TYPE_CHECKING:
+    from player.export import ExportResult
+    from player.model import Script
+    from player.script import Overrides
+    from player.timeline import Timeline
+    from player.voices import Speaker
+    from player.voices.catalog import VoiceEntry
 
 F = TypeVar("F", bound=Callable[..., Any])
 REORIENT = "reorient"
@@ -127,6 +104,8 @@ def session_options(command: F) -> F:
 def _overrides(set_vars: tuple[str, ...], length: float | None, pace: float | None,
                engine: str | None, voice: str | None, rate: float | None) -> Overrides:
     """Command-line options as Overrides for the script loader."""
+    from player.script import Overrides, parse_set_options
+
     return Overrides(vars=parse_set_options(set_vars), length=length, pace=pace, engine=engine,
                      voice=voice, rate=rate)
 
@@ -143,6 +122,8 @@ def _progress(label: str, total: int, enabled: bool = True) -> Iterator[Callable
 
 def _speaker(script: Script) -> Speaker:
     """A speaker on the script's engine; says so in one line when `auto` fell back."""
+    from player.voices import Speaker, choose_engine
+
     choice = choose_engine(script.voice.engine, script.voice.name)
     if choice.notice:
         click.echo(choice.notice, err=True)
@@ -151,6 +132,8 @@ def _speaker(script: Script) -> Speaker:
 
 def _compile(script: Script, quiet: bool = False) -> Timeline:
     """The exact timeline, synthesizing uncached speech with a progress bar."""
+    from player.timeline import compile_timeline, speech_requests
+
     speaker = _speaker(script)
     new = speaker.count_new(speech_requests(script))
     with _progress("Synthesizing speech", new, enabled=not quiet) as advance:
@@ -193,6 +176,8 @@ def list_command(as_json: bool) -> None:
       practice list
       practice list --json
     """
+    from player.library import SAFETY_NOTE, builtin_folder, list_practices
+
     practices = list_practices()
     if as_json:
         click.echo(json.dumps({"practices": [p.as_json() for p in practices], "safety_note": SAFETY_NOTE},
@@ -226,6 +211,10 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
       practice check my-practice.yaml
       practice check scripts/*.yaml --set name=Sam
     """
+    from player.library import resolve_script
+    from player.script import load_script
+    from player.timeline import estimate_timeline
+
     overrides = _overrides(set_vars, length, pace, engine, voice, rate)
     problems = []
     for name in scripts:
@@ -259,6 +248,9 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
       practice show five-senses --length 10m
       practice show five-senses --plot five-senses.png
     """
+    from player.library import resolve_script
+    from player.script import load_script
+
     script = load_script(resolve_script(script_name),
                          _overrides(set_vars, length, pace, engine, voice, rate))
     timeline = _compile(script)
@@ -329,6 +321,9 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
       practice export a.yaml b.yaml c.yaml -d for-sam/ --set name=Sam --album "Sam's practices"
       practice export five-senses body-check-in -d out/ --set support="Dr. Lee, 5 5 5 0 1 0 0"
     """
+    from player.library import resolve_script
+    from player.script import load_script
+
     if output is not None and folder is not None:
         raise UsageError("give either -o FILE (one script) or -d DIR (any number), not both")
     if len(script_names) > 1 and folder is None:
@@ -360,6 +355,10 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
 def _export_one(script: Script, target: Path, options: ExportOptions, album: str | None, quiet: bool,
                 advance: Callable[[int], None] | None = None) -> ExportResult:
     """Compile and export one script (progress bars unless quiet or inside a batch's bar)."""
+    from player.export import export, metadata_for, work_for
+    from player.mixer import Mixer
+    from player.timeline import compile_timeline
+
     check_targets(target, options)  # before synthesis: an existing file fails at once
     if advance is not None:
         timeline = compile_timeline(script, _speaker(script))
@@ -388,6 +387,10 @@ def _report(result: ExportResult) -> None:
 def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Overrides, options: ExportOptions,
                   album: str | None, quiet: bool) -> None:
     """Export each script into `folder`; report failures and go on; exit 1 if any failed."""
+    from player.library import resolve_script
+    from player.script import load_script
+    from player.timeline import estimate_timeline
+
     loaded: list[tuple[str, Script]] = []
     failed: list[tuple[str, str]] = []
     for name in names:
@@ -480,6 +483,13 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
       practice play five-senses --settle 10s --from Contact
       practice play my-practice.yaml --set name=Sam --device pulse
     """
+    from player.keys import KEY_HELP, KeyReader
+    from player.library import resolve_script
+    from player.live import NO_CARD_FIX, LivePlayer, output_devices, resolve_device
+    from player.play import build_session
+    from player.script import load_script
+    from player.timeline import estimate_timeline
+
     script = load_script(resolve_script(script_name),
                          _overrides(set_vars, length, pace, engine, voice, rate))
     if not output_devices():
@@ -491,6 +501,8 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     interactive = KeyReader.available()
     seconds = session.timeline.seconds if session.complete else estimate_timeline(script).seconds
     click.echo(f"{script.title} · {'' if session.complete else 'about '}{format_duration(seconds)}")
+    if not session.complete:
+        click.echo("Preparing the voice... the opening plays meanwhile, and the first words follow.")
     click.echo(f"Keys: {KEY_HELP}" if interactive else "Playing to the end (no keyboard); Ctrl-C stops.")
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
@@ -520,6 +532,8 @@ def devices() -> None:
       practice devices
       practice play five-senses --device 3
     """
+    from player.live import NO_CARD_FIX, output_devices
+
     found = output_devices()
     if not found:
         raise DeviceError(f"no sound output device was found; {NO_CARD_FIX}")
@@ -543,6 +557,8 @@ def sounds(preview: str | None, output: Path | None) -> None:
       practice sounds --preview rain
       practice sounds --preview bowl -o bowl.wav
     """
+    from player.sounds.catalog import BEDS, CHIMES
+
     if preview is None:
         if output is not None:
             raise UsageError("-o writes a preview: add --preview NAME")
@@ -553,6 +569,12 @@ def sounds(preview: str | None, output: Path | None) -> None:
         for name, description in CHIMES.items():
             click.echo(f"  {name:<12} {description}")
         return
+    from player.export import export
+    from player.live import LivePlayer, output_devices
+    from player.mixer import Mixer
+    from player.preview import preview_timeline
+    from player.session import LiveSession
+
     timeline = preview_timeline(preview)
     if output is not None:
         export(Mixer(timeline), output, ExportOptions(master=False, overwrite=True))
@@ -583,6 +605,8 @@ def new_command(name: str, template: str | None, builtin: str | None, force: boo
       practice new senses-for-sam --from five-senses
       practice export for-sam.yaml --set name=Sam --set safe_place="the beach at dawn" -o sam.mp3
     """
+    from player.authoring import new_script
+
     if template is not None and builtin is not None:
         raise UsageError("give either --template or --from, not both")
     path = new_script(name, template or "blank", force=force, builtin=builtin)
@@ -607,6 +631,14 @@ def timer(duration: float, bells_every: float | None, ambient: str | None, chime
       practice timer 20m --bells-every 5m --ambient rain
       practice timer 10m -o ten-minutes.mp3
     """
+    from player.authoring import timer_script
+    from player.export import export, metadata_for
+    from player.live import NO_CARD_FIX, LivePlayer, output_devices
+    from player.mixer import Mixer
+    from player.session import LiveSession
+    from player.timeline import compile_timeline
+    from player.voices import Speaker, choose_engine
+
     script = timer_script(duration, bells_every, ambient, chime)
     speaker = Speaker(choose_engine("system").engine)  # a timer has no speech
     timeline = compile_timeline(script, speaker)
@@ -633,6 +665,8 @@ def doctor() -> None:
     Example:
       practice doctor
     """
+    from player.doctor import healthy, run_checks
+
     checks = run_checks()
     for check in checks:
         mark = "ok  " if check.ok else ("MISS" if check.essential else "warn")
@@ -660,6 +694,8 @@ def schema_command(output: Path | None) -> None:
     Examples:
       practice schema -o script.schema.json
     """
+    from player.jsonschema import schema_text, shipped_schema_path
+
     text = schema_text()
     if output is None:
         click.echo(text, nl=False)
@@ -683,6 +719,14 @@ def voices(engine_name: str | None, language: str) -> None:
       practice voices --engine system --language de
       practice export five-senses --voice en-us -o sam.mp3 --engine system
     """
+    from player.voices.catalog import (
+        MORE_PIPER_VOICES,
+        default_engine,
+        engine_statuses,
+        piper_voices,
+        system_voices,
+    )
+
     default = default_engine()
     click.echo("Engines (engine: auto uses the first one installed):")
     for status in engine_statuses():

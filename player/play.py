@@ -1,7 +1,8 @@
 """Getting a live session ready: the program, its safe exit, where to start, and spoken status.
 
-With a cold speech cache the first minute is synthesized first, so sound starts at once; the
-rest is synthesized on a thread ahead of the play head and swapped in when it is ready.
+With a cold speech cache, sound starts at once with what needs no voice (the opening chime,
+the bed fading in); the first spoken step is made next, then about the first minute, then
+the rest, each on a thread ahead of the play head and swapped in when it is ready.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
+import numpy as np
+
 from player import SAMPLE_RATE
 from player.errors import PlayerError, UsageError
 from player.library import builtin_folder
+from player.loudness import integrated_loudness
 from player.model import Repeat, Script, Step
 from player.script import Overrides, did_you_mean, load_script
 from player.session import LiveSession
@@ -66,6 +70,39 @@ def head_steps(script: Script) -> tuple[Step, ...]:
     return tuple(head)
 
 
+def opening_stages(script: Script) -> list[tuple[Step, ...]]:
+    """What a cold start makes before the whole session, in order: the steps before the first
+    spoken one (no voice needed), then up to the first spoken step, then about the first minute."""
+    steps = script.steps
+    first = next((i for i, step in enumerate(steps) if speech_requests(script, (step,))), len(steps))
+    stages = [steps[:first], steps[:first + 1]]
+    head = head_steps(script)
+    if len(head) > first + 1:
+        stages.append(head)
+    return stages
+
+
+def _start_speaking(speaker: Speaker, requests: list[SpeechRequest]) -> threading.Thread:
+    """Synthesize lines into the cache on a thread (a failure is met again, and reported, later)."""
+
+    def speak() -> None:
+        try:
+            speaker.speak(requests)
+        except PlayerError:
+            return
+
+    def warm_meter() -> None:
+        # Every clip is levelled with pyloudnorm (and scipy), imported on first use: import it
+        # while the voice loads rather than after the first line comes back.
+        tone = (0.1 * np.sin(np.arange(SAMPLE_RATE // 2) * 0.05)).astype(np.float32)
+        integrated_loudness(tone, SAMPLE_RATE)
+
+    threading.Thread(target=warm_meter, name="meter", daemon=True).start()
+    thread = threading.Thread(target=speak, name="first words", daemon=True)
+    thread.start()
+    return thread
+
+
 def _unrolled_count(step: Step) -> int:
     """How many step marks a step leaves in a timeline (repeats unrolled)."""
     if isinstance(step, Repeat):
@@ -84,16 +121,20 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
                   start_chapter: str | None = None) -> tuple[LiveSession, threading.Thread | None]:
     """A LiveSession ready to play, and the thread still synthesizing the rest (if any)."""
     warm_up(script.ambient.sound)  # render the bed while the speech is being made
-    exit_source, exit_steps = exit_script(script)
     cold = speaker.count_new(speech_requests(script)) > 0 and start_chapter is None
+    stages = opening_stages(script) if cold else []
+    # The first spoken step is started before anything else, so the voice loads meanwhile.
+    first_words = _start_speaking(speaker, speech_requests(script, stages[1])) if cold else None
     if cold:
-        timeline = compile_timeline(script, speaker, steps=head_steps(script))
+        timeline = compile_timeline(script, speaker, steps=stages[0])  # nothing to say yet
         start = 0
     else:
         timeline = compile_timeline(script, speaker)
         start = chapter_start(timeline, start_chapter)
-    # On a cold start the reorientation is made after sound starts; warm, it is already cached.
-    exit_timeline = None if cold else compile_timeline(exit_source, speaker, steps=exit_steps)
+    exit_timeline = None
+    if not cold:  # warm, the reorientation is already cached; cold, it is made after sound starts
+        exit_source, exit_steps = exit_script(script)
+        exit_timeline = compile_timeline(exit_source, speaker, steps=exit_steps)
     voice = script.voice
 
     def status_voice(text: str) -> None:
@@ -116,6 +157,11 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
 
     def finish() -> None:
         try:
+            if first_words is not None:
+                first_words.join()
+            for steps in stages[1:]:
+                session.swap(compile_timeline(script, speaker, steps=steps), complete=False)
+            exit_source, exit_steps = exit_script(script)
             session.set_exit(compile_timeline(exit_source, speaker, steps=exit_steps))
             session.swap(with_linger(compile_timeline(script, speaker), linger))
         except PlayerError as error:

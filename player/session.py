@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,7 @@ import numpy.typing as npt
 from player import SAMPLE_RATE
 from player.mixer import CHANNELS, Block, Mixer
 from player.sounds import chime, feedback
-from player.timeline import Timeline
+from player.timeline import Timeline, delayed
 
 Clip = npt.NDArray[np.float32]
 
@@ -32,6 +32,9 @@ VOLUME_RANGE = (0.1, 2.0)
 STATUS_DUCK = 0.3
 RESTART_WINDOW = 3.0
 """Going back within this many seconds of a chapter's start goes to the chapter before it."""
+HOLD_SECONDS = 120.0
+"""While the rest of a cold start is being made, the opening plays on past its last step for up
+to this long (the bed goes on, a chime rings out) before it waits in silence."""
 
 
 class Command(enum.Enum):
@@ -105,7 +108,11 @@ class LiveSession:
     ) -> None:
         self.timeline = timeline
         self.exit_timeline = exit_timeline
-        self.deck = Mixer(timeline)
+        self.hold_at = timeline.length
+        """Where the program's own steps end; an incomplete one plays on past it while it waits."""
+        self.delays: list[tuple[int, int]] = []
+        """(step index, frames) of quiet inserted before a step while a cold start waited for it."""
+        self.deck = Mixer(timeline if complete else _held(timeline))
         self.position = start
         self.phase = "settle" if settle > 0 else "main"
         self.settle_left = int(settle * SAMPLE_RATE)
@@ -134,9 +141,9 @@ class LiveSession:
         """Queue a listener's command; it takes effect at the next block."""
         self.commands.append((command, None))
 
-    def swap(self, timeline: Timeline) -> None:
-        """Queue the whole session's timeline to replace the opening one, at the same step."""
-        self.commands.append(("swap", timeline))
+    def swap(self, timeline: Timeline, complete: bool = True) -> None:
+        """Queue a longer timeline (the whole session, unless not `complete`) to replace the opening."""
+        self.commands.append(("swap", (timeline, complete)))
 
     def set_exit(self, timeline: Timeline) -> None:
         """Queue the safe exit's timeline, when it was made after play began."""
@@ -241,8 +248,8 @@ class LiveSession:
                 self.duck.go(STATUS_DUCK, 0.2)
                 continue
             if command == "swap":
-                assert isinstance(argument, Timeline)
-                self._swap(argument)
+                assert isinstance(argument, tuple)
+                self._swap(*argument)
                 continue
             if command == "exit":
                 assert isinstance(argument, Timeline)
@@ -253,6 +260,8 @@ class LiveSession:
             if command == "abandon":
                 self.problem = str(argument)
                 self.complete = True
+                if self.phase != "exit":
+                    self.deck = Mixer(self.timeline)  # end after the opening, not after its wait
                 continue
             assert isinstance(command, Command)
             if self.phase == "done" and command is not Command.INTERRUPT:
@@ -287,19 +296,27 @@ class LiveSession:
         elif command is Command.SAFE_EXIT:
             self._safe_exit()
 
-    def _swap(self, timeline: Timeline) -> None:
-        """Replace the opening with the whole session, keeping the play head in the same step."""
-        self.complete = True
+    def _swap(self, timeline: Timeline, complete: bool) -> None:
+        """Replace the opening with a longer timeline, keeping the play head in the same step.
+
+        If the play head went past the opening's end while it waited, the new timeline gets
+        that much quiet where the opening ended: what was heard is not repeated or skipped.
+        """
+        self.complete = complete
         if self.phase == "exit":
             return
-        opening = self.deck.timeline
-        marks = [mark for mark in opening.steps if mark.start <= self.position]
-        if marks:
-            index = len(marks) - 1
-            offset = self.position - opening.steps[index].start
-            target = timeline.steps[index]
-            self.position = target.start + min(offset, target.length)
-        self.deck = Mixer(timeline)
+        for index, frames in self.delays:  # the quiet already heard, in every later timeline too
+            timeline = delayed(timeline, _step_start(timeline, index), frames)
+        waited = self.position - self.hold_at
+        position = _mapped(self.deck.timeline, min(self.position, self.hold_at), timeline)
+        if waited > 0:
+            index = next((i for i, mark in enumerate(timeline.steps) if mark.start >= position), len(timeline.steps))
+            self.delays.append((index, waited))
+            timeline = delayed(timeline, position, waited)
+            position += waited
+        self.position = position
+        self.hold_at = timeline.length
+        self.deck = Mixer(timeline if complete else _held(timeline))
         self.timeline = timeline
 
     def _play(self, clip: Clip) -> None:
@@ -391,6 +408,26 @@ class LiveSession:
         """Nothing more from the program; the session ends when feedback sounds have played."""
         self.phase = "done"
         self.log.append("done")
+
+
+def _mapped(opening: Timeline, position: int, timeline: Timeline) -> int:
+    """The same place in a longer timeline: as far into the same step."""
+    marks = [mark for mark in opening.steps if mark.start <= position]
+    if not marks:
+        return position
+    index = len(marks) - 1
+    target = timeline.steps[index]
+    return target.start + min(position - opening.steps[index].start, target.length)
+
+
+def _step_start(timeline: Timeline, index: int) -> int:
+    """Where a step starts (the end, for the step after the last)."""
+    return timeline.steps[index].start if index < len(timeline.steps) else timeline.length
+
+
+def _held(timeline: Timeline) -> Timeline:
+    """An opening that plays on past its last step while the rest is made (its bed goes on)."""
+    return replace(timeline, length=timeline.length + int(HOLD_SECONDS * SAMPLE_RATE))
 
 
 def _apply_gain(block: Block, gain: npt.NDArray[np.float32] | float) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -46,6 +46,7 @@ from player.sounds import (
 )
 from player.sounds.files import AudioFileError
 from player.sounds.loops import bed_loop
+from player.sounds.tones import chime_samples
 from player.text import InlinePause, split_say
 from player.voices.audio import trim_silence
 from player.voices.base import Progress, SpeechRequest
@@ -305,6 +306,8 @@ class _Layout:
 
     def chime_clip(self, sound: str, where: Where) -> Clip | None:
         """A built-in chime or a chime file (the script loader has checked the name)."""
+        if is_builtin_chime(sound) and not self.real_clips:
+            return np.zeros(chime_samples(sound), dtype=np.float32)  # an estimate needs only its length
         return chime(sound) if is_builtin_chime(sound) else self.file_clip(sound, where)
 
     def check_bed(self, sound: str | None, where: Where) -> None:
@@ -422,6 +425,31 @@ def estimate_timeline(script: Script) -> Timeline:
         return np.zeros(_samples(seconds), dtype=np.float32)
 
     return _build(script, script.steps, guess, real_clips=False)
+
+
+def delayed(timeline: Timeline, at: int, frames: int) -> Timeline:
+    """The timeline with `frames` of quiet inserted at sample `at`: everything from there on starts later.
+
+    Live play uses it when the voice was not ready in time: the listener has heard the bed go
+    on for that long, and the session resumes where it was, not where the clock says.
+    """
+    if frames <= 0:
+        return timeline
+
+    def later(start: int) -> int:
+        return start + frames if start >= at else start
+
+    return replace(
+        timeline, length=timeline.length + frames,
+        sounds=tuple(replace(sound, start=later(sound.start)) for sound in timeline.sounds),
+        steps=tuple(replace(mark, start=later(mark.start),
+                            length=mark.length + frames if mark.start < at < mark.start + mark.length else mark.length)
+                    for mark in timeline.steps),
+        chapters=tuple(replace(mark, start=later(mark.start)) for mark in timeline.chapters),
+        cues=tuple(replace(cue, start=later(cue.start), end=later(cue.start) + cue.end - cue.start)
+                   for cue in timeline.cues),
+        bed_changes=tuple(replace(change, start=later(change.start)) for change in timeline.bed_changes),
+    )
 
 
 def _build(script: Script, steps: Sequence[Step], speech: ClipSource, real_clips: bool) -> Timeline:

@@ -222,8 +222,8 @@ def test_export_uses_parts_and_masters_the_joined_file(tmp_path: Path, monkeypat
         used.append(len(plans))
         return original(render, plans, *args, **kwargs)
 
-    monkeypatch.setattr("player.export.encode_in_parts", spy)
-    monkeypatch.setattr("player.export.available_cores", lambda: 2)
+    monkeypatch.setattr("player.export.parts.encode_in_parts", spy)
+    monkeypatch.setattr("player.export.parts.available_cores", lambda: 2)
     out = tmp_path / "parts.mp3"
     result = export(mixer, out, ExportOptions())
     assert used and set(used) == {2}  # (a second, correcting encode is allowed)

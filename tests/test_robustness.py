@@ -157,7 +157,7 @@ def test_an_internal_error_is_one_line_and_a_saved_report(monkeypatch: pytest.Mo
     def broken() -> None:
         raise RuntimeError("something inside broke")
 
-    monkeypatch.setattr("player.cli.list_practices", broken)
+    monkeypatch.setattr("player.library.list_practices", broken)
     monkeypatch.setenv("PRACTICE_CACHE_DIR", str(tmp_path))
     code, out, err = run("list")
     assert code == 1

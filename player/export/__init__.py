@@ -14,31 +14,23 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from player.errors import ExportError
-from player.export.encoder import encode
 from player.export.formats import FORMATS, Encoding, encoding_for, format_for
-from player.export.master import (
-    ENCODE_PASSES,
-    MAX_GAIN_DB,
-    PEAK_MARGIN_DB,
-    TOLERANCE_LU,
-    TRUE_PEAK_LIMIT,
-    UNMEASURED,
-    FollowingMeter,
-    Loudness,
-    default_target,
-    limiter_ceiling,
-    measure_file,
-)
-from player.export.parts import Render, SpliceError, available_cores, encode_in_parts, plan_parts
-from player.export.predict import LoudnessModel
-from player.export.tags import Chapter, Metadata, ffmetadata_chapters, write_metadata
 from player.export.transcripts import TRANSCRIPTS, transcript
-from player.mixer import Block, Mixer
-from player.model import Script
 from player.support import SUPPORT_VAR, comment_with_support
-from player.timeline import Timeline
+
+# The mixer, the meters and the taggers (numpy, scipy, mutagen) are imported by the functions
+# that use them: the CLI imports this package for its options, and `practice --help` must not
+# wait for them.
+if TYPE_CHECKING:
+    from player.export.master import Loudness
+    from player.export.parts import Render
+    from player.export.tags import Chapter, Metadata
+    from player.mixer import Block, Mixer
+    from player.model import Script
+    from player.timeline import Timeline
 
 __all__ = ["FORMATS", "TRANSCRIPTS", "ExportOptions", "ExportResult", "Metadata", "check_targets", "export",
            "format_for", "metadata_for", "outputs_for", "work_for"]
@@ -81,6 +73,8 @@ class ExportResult:
 
 def metadata_for(script: Script, timeline: Timeline, album: str | None = None) -> Metadata:
     """Tags and chapters for a script's export (date: today)."""
+    from player.export.tags import Metadata
+
     return Metadata(
         title=script.title, artist=script.author, album=album or script.collection,
         date=datetime.date.today().isoformat(),
@@ -91,6 +85,8 @@ def metadata_for(script: Script, timeline: Timeline, album: str | None = None) -
 
 def chapters_of(timeline: Timeline) -> tuple[Chapter, ...]:
     """Each chapter from its start to the next one's (the last to the end), in milliseconds."""
+    from player.export.tags import Chapter
+
     rate = timeline.sample_rate
     marks = timeline.chapters
     ends = [mark.start for mark in marks[1:]] + [timeline.length] * bool(marks)
@@ -130,6 +126,9 @@ def work_for(mixer: Mixer, options: ExportOptions) -> int:
 def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metadata: Metadata | None = None,
            advance: Advance | None = None) -> ExportResult:
     """Render, master, encode and tag the session into `path`, with any transcripts beside it."""
+    from player.export.master import default_target
+    from player.export.tags import Metadata, write_metadata
+
     options = options or ExportOptions()
     fmt = format_for(path, options.format)
     for kind in options.transcripts:
@@ -163,6 +162,18 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
     encoder once, at once. Returns the mix's predicted loudness before mastering and the
     encoded file's measured loudness (both None without a target).
     """
+    from player.export.master import (
+        ENCODE_PASSES,
+        MAX_GAIN_DB,
+        PEAK_MARGIN_DB,
+        TOLERANCE_LU,
+        TRUE_PEAK_LIMIT,
+        Loudness,
+        limiter_ceiling,
+    )
+    from player.export.predict import LoudnessModel
+    from player.export.tags import ffmetadata_chapters
+
     ceiling_db = limiter_ceiling(encoding.format.lossy)
 
     def rendering(gain_db: float) -> Render:
@@ -215,11 +226,15 @@ def _encode_measured(render: Render, length: int, temporary: Path, encoding: Enc
 
     Without `measure`, returns UNMEASURED.
     """
-    plans = plan_parts(length, encoding, available_cores())
+    from player.export import parts
+    from player.export.encoder import encode
+    from player.export.master import UNMEASURED, FollowingMeter, measure_file
+
+    plans = parts.plan_parts(length, encoding, parts.available_cores())
     if len(plans) > 1:
         try:
-            followed = encode_in_parts(render, plans, temporary, encoding, name, progress, measure)
-        except SpliceError:
+            followed = parts.encode_in_parts(render, plans, temporary, encoding, name, progress, measure)
+        except parts.SpliceError:
             progress = _ignore  # parts that would not join (never seen): encoded again, in one piece
         else:
             return followed if not measure or math.isfinite(followed.integrated) else measure_file(temporary)

@@ -12,6 +12,8 @@ COMMON_RATES = (22_050, 24_000, 32_000, 44_100, 48_000)
 OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)
 BITRATE_RANGE = (32, 320)
 """kbit/s a user may ask for."""
+TARGET_RANGE = (-30.0, -10.0)
+"""Mastering targets (LUFS integrated) a user may ask for."""
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ as the author wrote it, with `{vars}` filled in and pause markers removed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from player.timeline import Cue, Timeline
+if TYPE_CHECKING:  # the timeline (numpy) is not needed to name the transcript kinds
+    from player.timeline import Cue, Timeline
 
 TRANSCRIPTS = ("vtt", "srt", "lrc")
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import soundfile
 
 from player import SAMPLE_RATE
 from player.errors import PlayerError
@@ -39,6 +38,8 @@ def _check(path: Path) -> None:
 
 def decode(path: Path) -> tuple[npt.NDArray[np.float32], int]:
     """A file's samples as (frames, channels) float32 and its sample rate."""
+    import soundfile  # here, not at the top: checking a script needs no decoder
+
     _check(path)
     if path.suffix.lower() in SNDFILE_SUFFIXES:
         try:

@@ -30,8 +30,8 @@ def chime(name: str, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
 
     Made once per process (a bowl is 8 s of six partials) and shared, so it is read-only.
     """
-    fundamental, ratios, gains, decay, length = _CHIME_VOICES[name]
-    t = np.arange(int(length * sample_rate), dtype=np.float64) / sample_rate
+    fundamental, ratios, gains, decay, _ = _CHIME_VOICES[name]
+    t = np.arange(chime_samples(name, sample_rate), dtype=np.float64) / sample_rate
     wave = np.zeros_like(t)
     for ratio, gain in zip(ratios, gains, strict=True):
         # Higher partials die away faster, as they do on a struck bowl or bell.
@@ -44,6 +44,11 @@ def chime(name: str, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
     result = wave.astype(np.float32)
     result.flags.writeable = False
     return result
+
+
+def chime_samples(name: str, sample_rate: int = SAMPLE_RATE) -> int:
+    """How long a built-in chime's clip is, without making it (for estimates)."""
+    return int(_CHIME_VOICES[name][4] * sample_rate)
 
 
 def breath_tone(rising: bool, samples: int, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:

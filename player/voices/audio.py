@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-import soxr
 
 TRIM_THRESHOLD = 10 ** (-50 / 20)
 """Samples quieter than -50 dBFS at the ends of a clip count as silence."""
@@ -26,6 +25,8 @@ def resample(samples: npt.NDArray[np.float32], source_rate: int, target_rate: in
     """The clip at another sample rate, through libsoxr's high-quality filter."""
     if source_rate == target_rate or samples.size == 0:
         return samples.astype(np.float32, copy=False)
+    import soxr  # here, not at the top: checking a script needs no resampler
+
     return np.asarray(soxr.resample(samples, source_rate, target_rate, quality="HQ"), dtype=np.float32)
 
 

@@ -128,15 +128,25 @@ def _file_digest(path: Path, size: int, mtime: float) -> str:
     return digest.hexdigest()
 
 
+LINES_PER_TASK = 3
+"""Lines per thread handed to the worker at once: enough to keep its threads busy, few enough
+that progress moves and the first lines come back early."""
+
+
 class PiperEngine:
-    """Speech through piper-tts: worker processes, each loading the voice once and kept for reuse."""
+    """Speech through piper-tts in a worker process that loads the voice once and is kept for reuse."""
 
     name = "piper"
 
-    def __init__(self, workers: int | None = None) -> None:
-        """`workers`: processes per voice (default: one per core)."""
+    def __init__(self, workers: int | None = None, threads: int | None = None) -> None:
+        """`workers`: processes per voice (default 1); `threads`: lines each speaks at once (default: the cores).
+
+        One process with a thread per core is about as fast as a process per core and holds
+        the model (about 300 MB once loaded) in memory once (docs/design.md).
+        """
         require_piper()
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or 1
+        self.threads = threads or os.cpu_count() or 1
         self._pools: dict[Path, ProcessPoolExecutor] = {}
         self._lock = threading.Lock()
         # Pools outlive single calls (live play asks for status lines one at a time), and
@@ -185,9 +195,19 @@ class PiperEngine:
                 # spawn, not fork: the parent may hold threads (the bed warm-up, PortAudio).
                 pool = ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=piper_worker.load, initargs=(str(voice.model), str(voice.config)))
+                    initializer=piper_worker.load,
+                    initargs=(str(voice.model), str(voice.config), self.threads, str(self._prepared(voice))))
                 self._pools[voice.model] = pool
             return pool
+
+    def _prepared(self, voice: PiperVoiceFile) -> Path:
+        """Where the voice's model with fixed noise is cached (named by the voice file's content)."""
+        from player.voices.cache import default_cache_dir
+        from player.voices.piper_worker import NOISE_VERSION
+
+        stat = voice.model.stat()
+        digest = _file_digest(voice.model, stat.st_size, stat.st_mtime)
+        return default_cache_dir() / "piper" / f"{digest[:32]}-noise{NOISE_VERSION}.onnx"
 
     def _speak_with(
         self, voice: PiperVoiceFile, lines: list[tuple[int, SpeechRequest]],
@@ -198,15 +218,17 @@ class PiperEngine:
 
         pool = self._pool(voice)
         try:
-            futures: dict[Future[tuple[npt.NDArray[np.float32], int]], int] = {}
-            for index, request in lines:
-                scale = voice.length_scale / request.rate
-                futures[pool.submit(piper_worker.speak, request.text, scale)] = index
-            for future, index in futures.items():
-                samples, rate = future.result()
-                clips[index] = RawClip(samples=samples, sample_rate=rate)
+            futures: dict[Future[list[tuple[npt.NDArray[np.float32], int]]], list[int]] = {}
+            size = self.threads * LINES_PER_TASK
+            for first in range(0, len(lines), size):
+                task = lines[first:first + size]
+                texts = [(request.text, voice.length_scale / request.rate) for _, request in task]
+                futures[pool.submit(piper_worker.speak_many, texts)] = [index for index, _ in task]
+            for future, indices in futures.items():
+                for index, (samples, rate) in zip(indices, future.result(), strict=True):
+                    clips[index] = RawClip(samples=samples, sample_rate=rate)
                 if progress is not None:
-                    progress(1)
+                    progress(len(indices))
         except BrokenProcessPool:
             with self._lock:
                 self._pools.pop(voice.model, None)

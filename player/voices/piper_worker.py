@@ -8,6 +8,7 @@ voice and rate then always give the same samples, whichever worker speaks it and
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ CHUNK_GAP_SECONDS = 0.25
 
 _voice: Any = None
 _load_error: str | None = None
+_threads: ThreadPoolExecutor | None = None
 
 
 def deterministic_model(model_path: Path) -> bytes:
@@ -68,32 +70,68 @@ def deterministic_model(model_path: Path) -> bytes:
     return bytes(model.SerializeToString())
 
 
-def load(model_path: str, config_path: str) -> None:
-    """Load the voice for this worker; a failure is kept and reported by the first speak()."""
-    global _load_error
+def load(model_path: str, config_path: str, threads: int = 1, prepared_path: str | None = None) -> None:
+    """Load the voice for this worker; a failure is kept and reported by the first speak().
+
+    With `threads` above 1, speak_many() speaks that many lines at once through the one
+    session: ONNX Runtime runs are thread-safe and release the GIL, and Piper locks its
+    phonemizer, so the cores are shared without a second copy of the model in memory.
+    `prepared_path` caches the model with its fixed noise (see _session).
+    """
+    global _load_error, _threads
+    if threads > 1:
+        _threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="piper")
     try:
-        _load(model_path, config_path)
+        _load(model_path, config_path, prepared_path)
     except Exception as error:  # any failure: a pool initializer that raises kills the pool unexplained
         _load_error = f"cannot load {Path(model_path).name}: {type(error).__name__}: {error}"
 
 
-def _load(model_path: str, config_path: str) -> None:
-    """Load the voice (one thread: the workers themselves use the cores)."""
+def _load(model_path: str, config_path: str, prepared_path: str | None) -> None:
+    """Load the voice (one ONNX thread per run: the worker's threads share the cores)."""
     global _voice
     import json
 
-    import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
+
+    session = _session(Path(model_path), Path(prepared_path) if prepared_path else None)
+    config = PiperConfig.from_dict(json.loads(Path(config_path).read_text(encoding="utf-8")))
+    _voice = PiperVoice(config=config, session=session)
+
+
+def _session(model: Path, prepared: Path | None) -> Any:
+    """An ONNX Runtime session of the model with fixed noise, from the cached copy when there is one.
+
+    Loading the prepared file is faster and lighter than rewriting the model each time: the
+    parsed model and its serialized copy (about 150 MB together) are never in memory at once
+    with the session's own.
+    """
+    import onnxruntime
+
+    from player.atomic import save_bytes
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
-    session = onnxruntime.InferenceSession(
-        deterministic_model(Path(model_path)), sess_options=options, providers=["CPUExecutionProvider"],
-    )
-    config = PiperConfig.from_dict(json.loads(Path(config_path).read_text(encoding="utf-8")))
-    _voice = PiperVoice(config=config, session=session)
+    providers = ["CPUExecutionProvider"]
+    if prepared is not None and prepared.is_file():
+        try:
+            return onnxruntime.InferenceSession(str(prepared), sess_options=options, providers=providers)
+        except Exception:  # a damaged cache file: made again below
+            prepared.unlink(missing_ok=True)
+    data = deterministic_model(model)
+    if prepared is not None and save_bytes(prepared, data):
+        del data
+        return onnxruntime.InferenceSession(str(prepared), sess_options=options, providers=providers)
+    return onnxruntime.InferenceSession(data, sess_options=options, providers=providers)
+
+
+def speak_many(lines: list[tuple[str, float]]) -> list[tuple[npt.NDArray[np.float32], int]]:
+    """Several lines (text, length scale), spoken on the worker's threads; results in order."""
+    if _threads is None or len(lines) < 2:
+        return [speak(text, scale) for text, scale in lines]
+    return list(_threads.map(lambda line: speak(*line), lines))
 
 
 def speak(text: str, length_scale: float) -> tuple[npt.NDArray[np.float32], int]:

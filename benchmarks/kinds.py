@@ -1,0 +1,106 @@
+"""Export on every kind of session: seconds, peak RSS, and how many times ffmpeg encoded the mix.
+
+Run: python -m benchmarks.kinds [--quick] [--write]
+
+Each export runs in its own process under a prelude that logs every ffmpeg it launches, so
+the encodes per export are counted from what really ran: an encoder is an ffmpeg reading raw
+samples from the mixer (`-f f32le -i pipe:0`) into a codec; a part encoded on each core counts
+once per part, so one encode of a session cut in two parts is 2 launches in 1 pass. Meters
+(ebur128 decoders) and remuxes (`-c:a copy`) are counted apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import load_note, write_section
+from benchmarks.__main__ import measured, speech_seconds
+from benchmarks.sessions import KINDS, write
+
+PRELUDE = """
+import json, os, subprocess, sys, threading
+_log, _lock = open(os.environ["BENCH_FFMPEG_LOG"], "a"), threading.Lock()
+_original = subprocess.Popen.__init__
+def _logged(self, args, *more, **named):
+    if isinstance(args, (list, tuple)) and args and "ffmpeg" in os.path.basename(str(args[0])):
+        with _lock:
+            _log.write(json.dumps([str(a) for a in args]) + "\\n")
+            _log.flush()
+    _original(self, args, *more, **named)
+subprocess.Popen.__init__ = _logged
+sys.argv = ["practice", *sys.argv[1:]]
+from player.cli import main
+main()
+"""
+
+
+@dataclass
+class Launches:
+    """ffmpeg processes one export started, by what they did."""
+
+    encoders: int
+    meters: int
+    other: int
+
+
+def classify(log: Path) -> Launches:
+    """Count encoder, meter and other ffmpeg launches in a prelude's log."""
+    encoders = meters = other = 0
+    for line in log.read_text(encoding="utf-8").splitlines() if log.exists() else []:
+        args = json.loads(line)
+        joined = " ".join(args)
+        codec = args[args.index("-c:a") + 1] if "-c:a" in args else None
+        if "f32le" in args and "pipe:0" in args and codec not in (None, "copy"):
+            encoders += 1
+        elif "ebur128" in joined:
+            meters += 1
+        else:
+            other += 1
+    return Launches(encoders, meters, other)
+
+
+def export_counted(script: Path, out: Path, env: dict[str, str], *extra: str) -> tuple[float, float, Launches]:
+    """Seconds, peak MB and ffmpeg launches of one `practice export`."""
+    log = out.with_suffix(".ffmpeg.log")
+    log.unlink(missing_ok=True)
+    run = measured([sys.executable, "-c", PRELUDE, "export", str(script), "-o", str(out), "-q", "--force", *extra],
+                   dict(env, BENCH_FFMPEG_LOG=str(log)))
+    return run.seconds, run.peak_mb, classify(log)
+
+
+def main() -> None:
+    """Export each kind, stereo and mono, mastered and not; print (and with --write record) the table."""
+    quick = "--quick" in sys.argv
+    minutes = 20
+    rows = ["| session | channels | mastered | seconds | encoder launches | meter launches | peak RSS |",
+            "|---|---|---|---:|---:|---:|---:|"]
+    with tempfile.TemporaryDirectory(prefix="practice-kinds-") as name:
+        folder = Path(name)
+        env = dict(os.environ, PRACTICE_CACHE_DIR=str(folder / "cache"))
+        for kind in KINDS:
+            script = write(kind, folder, minutes)
+            speech_seconds(script, env)  # warm the speech cache: these are warm exports
+            cases = [("stereo", ()), ("mono", ("--mono",))] if not quick or kind == "dense" else [("stereo", ())]
+            for layout, flags in cases:
+                for master in (True, False):
+                    extra = (*flags, *(() if master else ("--no-master",)))
+                    seconds, peak, launches = export_counted(script, folder / f"{kind}.mp3", env, *extra)
+                    rows.append(f"| {kind} {minutes} min | {layout} | {'yes' if master else 'no'} | {seconds:.1f} s "
+                                f"| {launches.encoders} | {launches.meters} | {peak:.0f} MB |")
+                    print(rows[-1], flush=True)
+    text = "\n".join([f"Warm MP3 exports of each kind of session (`python -m benchmarks.kinds`), {load_note()}:",
+                      "", *rows, "",
+                      "Encoder launches count ffmpeg processes encoding the mix: a session cut into one part "
+                      "per core is one encode in that many launches."])
+    print(text)
+    if "--write" in sys.argv:
+        write_section("kinds", text, "## Encodes per export, by kind of session")
+
+
+if __name__ == "__main__":
+    main()

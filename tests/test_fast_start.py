@@ -1,0 +1,43 @@
+"""Fast start: `practice --help` and `practice check` import no heavy library they do not use.
+
+Each case runs in a fresh interpreter (a module imported by an earlier test would hide an
+import), so these are `real` tests; they assert what is imported, never how long it takes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.real
+
+HEAVY = ("numpy", "scipy", "sounddevice", "mutagen", "matplotlib", "soxr", "soundfile", "pyloudnorm", "onnx",
+         "onnxruntime", "piper")
+"""Libraries that cost tenths of a second each to import, or load native code."""
+
+
+def imported_after(code: str) -> set[str]:
+    """The HEAVY modules present in sys.modules after running `code` in a fresh interpreter."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_importing_the_cli_imports_no_heavy_library() -> None:
+    assert imported_after("import player.cli") == set()
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = ("from player.cli import cli\n"
+            "try:\n    cli(['--help'], prog_name='practice')\nexcept SystemExit as stop:\n    assert stop.code == 0")
+    assert imported_after(code) == set()
+
+
+def test_check_needs_only_numpy() -> None:
+    code = ("from player.cli import cli\n"
+            "try:\n    cli(['check', 'five-senses'], prog_name='practice')\n"
+            "except SystemExit as stop:\n    assert stop.code == 0")
+    assert imported_after(code) == {"numpy"}

@@ -1,0 +1,107 @@
+"""A cold start: sound at once from what needs no voice, the first spoken step next, nothing heard twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from player import SAMPLE_RATE
+from player.mixer import Mixer
+from player.play import build_session, opening_stages
+from player.script import load_script
+from player.session import LiveSession
+from player.timeline import compile_timeline, delayed, speech_requests
+from player.voices import Speaker
+
+WriteScript = Callable[..., Path]
+BLOCK = 1024
+
+SCRIPT = """
+title: Cold
+steps:
+  - chime: bell
+  - chapter: Arriving
+  - say: First words. And a second sentence.
+  - pause: 3
+  - chapter: Next
+  - say: More words come later.
+  - pause: 40
+  - say: Last words.
+"""
+
+
+def pull(session: LiveSession, blocks: int) -> list[np.ndarray]:
+    """`blocks` blocks from the session (it must not end meanwhile)."""
+    pulled = []
+    for _ in range(blocks):
+        block = session.next_block(BLOCK)
+        assert block is not None
+        pulled.append(block)
+    return pulled
+
+
+def drain(session: LiveSession) -> list[np.ndarray]:
+    """Every block until the session ends."""
+    pulled = []
+    while (block := session.next_block(BLOCK)) is not None:
+        pulled.append(block)
+    return pulled
+
+
+def test_the_opening_stages_need_no_voice_then_the_first_spoken_step(
+    write_script: WriteScript, fake_speaker: Speaker
+) -> None:
+    script = load_script(write_script(SCRIPT))
+    prelude, first, *rest = opening_stages(script)
+    assert [type(step).__name__ for step in prelude] == ["Chime", "Chapter"]
+    assert speech_requests(script, prelude) == []
+    assert [r.text for r in speech_requests(script, first)] == ["First words.", "And a second sentence."]
+    assert all(len(stage) > len(first) for stage in rest)
+
+
+def test_a_cold_session_starts_with_the_chime_and_no_speech(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    script = load_script(write_script(SCRIPT))
+    session, rest = build_session(script, fake_speaker)
+    assert rest is not None and not session.complete
+    assert [sound.kind for sound in session.timeline.sounds] == ["chime"]
+    rest.join(timeout=30)
+    played = np.concatenate(drain(session))
+    whole = compile_timeline(script, fake_speaker)
+    assert len(played) == pytest.approx(whole.length, abs=3 * BLOCK)
+
+
+@pytest.mark.parametrize("late_blocks", [0, 1, 87])
+def test_a_late_voice_inserts_quiet_and_repeats_or_skips_nothing(
+    write_script: WriteScript, fake_speaker: Speaker, late_blocks: int
+) -> None:
+    script = load_script(write_script(SCRIPT))
+    prelude_steps, first_steps, *_ = opening_stages(script)
+    prelude = compile_timeline(script, fake_speaker, steps=prelude_steps)
+    first = compile_timeline(script, fake_speaker, steps=first_steps)
+    whole = compile_timeline(script, fake_speaker)
+    session = LiveSession(prelude, complete=False)
+    # The opening runs out, and the listener waits `late_blocks` more for the first words.
+    heard = pull(session, prelude.length // BLOCK + 1 + late_blocks)
+    session.swap(first, complete=False)
+    heard += pull(session, 10)
+    session.swap(whole)
+    played = np.concatenate(heard + drain(session))
+    waited = (prelude.length // BLOCK + 1 + late_blocks) * BLOCK - prelude.length
+    expected = Mixer(delayed(whole, prelude.length, waited)).render(0, len(played))
+    assert len(played) == pytest.approx(whole.length + waited, abs=2 * BLOCK)
+    np.testing.assert_allclose(played, expected, atol=1e-6)
+
+
+def test_delayed_moves_only_what_starts_at_or_after_the_point(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    whole = compile_timeline(load_script(write_script(SCRIPT)), fake_speaker)
+    at = whole.steps[2].start  # the first `say`
+    later = delayed(whole, at, SAMPLE_RATE)
+    assert later.length == whole.length + SAMPLE_RATE
+    assert [s.start for s in later.sounds] == [s.start + SAMPLE_RATE * (s.start >= at) for s in whole.sounds]
+    assert [c.start for c in later.chapters] == [c.start + SAMPLE_RATE * (c.start >= at) for c in whole.chapters]
+    assert [(c.start - w.start, c.end - w.end) for c, w in zip(later.cues, whole.cues, strict=True)] == (
+        [(SAMPLE_RATE, SAMPLE_RATE)] * len(whole.cues))
+    assert later.steps[0] == whole.steps[0]
