@@ -122,16 +122,18 @@ def apply_steps(text: str, steps: list[dict[str, Json]]) -> str:
         raise StudioError("the script must be a mapping of keys (title, steps, ...) to edit its steps")
     if not isinstance(document.get("steps"), CommentedSeq):
         document["steps"] = CommentedSeq()
-    _merge(document["steps"], steps)
+    document["steps"] = _merge(document["steps"], steps)
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
 
 
-def _merge(seq: CommentedSeq, steps: list[dict[str, Json]]) -> None:
+def _merge(seq: CommentedSeq, steps: list[dict[str, Json]]) -> CommentedSeq:
     """Rebuild `seq` from `steps`, reusing (and so keeping the comments of) each original item."""
     if not isinstance(steps, list):
         raise StudioError("steps must be a list")
+    if not steps:
+        return CommentedSeq()  # an emptied list keeps no comments: ruamel would write them around `[]`
     old = list(seq)
     old_comments = dict(seq.ca.items)
     items, comments = [], {}
@@ -147,6 +149,8 @@ def _merge(seq: CommentedSeq, steps: list[dict[str, Json]]) -> None:
             items.append(_update(None, step))
     del seq[:]
     seq.extend(items)
+    seq.fa.set_block_style()  # `steps: []` grows into one step a line, not `[{say: ...}]`
+    return seq
     seq.ca.items.clear()
     seq.ca.items.update(comments)
 
@@ -161,7 +165,7 @@ def _update(old: Any, step: dict[str, Json]) -> Any:
         item["repeat"] = value
         if not isinstance(item.get("steps"), CommentedSeq):
             item["steps"] = CommentedSeq()
-        _merge(item["steps"], step.get("steps") or [])
+        item["steps"] = _merge(item["steps"], step.get("steps") or [])
         return item
     if isinstance(old, CommentedMap) and list(old) == [kind]:
         old[kind] = _value(old[kind], value)
