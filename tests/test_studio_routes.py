@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import textwrap
 import wave
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from player.errors import ScriptError
+from player.library import builtin_names
 from player.script import load_script
 from player.studio.app import create_app
 from player.studio.render import Renderer
@@ -134,7 +137,7 @@ def test_step_edits_save_round_trip_keeping_comments(client: TestClient, workspa
 
 
 def test_unchanged_steps_write_back_byte_for_byte(client: TestClient) -> None:
-    for name in ("five-senses", "reorient", "breath-and-touch"):
+    for name in builtin_names():
         opened = client.get("/api/script", params={"name": name, "builtin": "1"}).json()
         applied = client.post("/api/apply", json={"name": name, "text": opened["text"],
                                                   "steps": opened["checked"]["steps"]}).json()
@@ -219,3 +222,53 @@ def test_listen_to_one_line_renders_it_at_its_length(client: TestClient) -> None
         seconds = back.getnframes() / back.getframerate()
     assert seconds == pytest.approx(fake_seconds("Hello Sam."), abs=0.01)
     assert client.post("/api/listen", json={"name": "calm.yaml", "text": COMMENTED, "path": [9]}).status_code == 404
+
+
+def test_emptying_and_refilling_the_step_list_stays_valid(client: TestClient) -> None:
+    opened = client.get("/api/script", params={"name": "calm.yaml"}).json()
+    emptied = client.post("/api/apply", json={"name": "calm.yaml", "text": opened["text"], "steps": []}).json()
+    assert emptied["checked"]["steps"] == []
+    assert "needs at least one step" in emptied["checked"]["problems"][0]["message"]
+    refilled = client.post("/api/apply", json={"name": "calm.yaml", "text": emptied["text"], "steps": [
+        {"kind": "say", "value": "Hello."}, {"kind": "repeat", "value": 2, "steps": [{"kind": "breathe",
+                                                                                      "value": "calm"}]}]}).json()
+    assert refilled["checked"]["problems"] == []
+    assert refilled["text"].endswith("  - say: Hello.\n  - repeat: 2\n    steps:\n      - breathe: calm\n")
+
+
+def events_of(client: TestClient, job: str) -> list[dict[str, object]]:
+    """Every server-sent event of a job until it ends."""
+    with client.stream("GET", f"/api/jobs/{job}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        return [json.loads(line[6:]) for line in stream.iter_lines() if line.startswith("data: ")]
+
+
+@pytest.mark.real
+def test_export_reports_progress_then_offers_the_file(client: TestClient) -> None:
+    started = client.post("/api/export", json={"name": "calm.yaml", "text": COMMENTED, "format": "wav",
+                                               "transcript": True, "client": {"vars": {"name": "Sam"}}})
+    assert started.status_code == 200, started.text
+    events = events_of(client, str(started.json()["id"]))
+    fractions = [float(str(e["fraction"])) for e in events]
+    assert events[-1]["state"] == "done" and fractions[-1] == 1.0
+    assert events[-1]["chapters"] == [{"title": "Arriving", "start": 0.0}]
+    audio = client.get(f"/api/jobs/{started.json()['id']}/file")
+    assert 'filename="calm.wav"' in audio.headers["content-disposition"]
+    with wave.open(io.BytesIO(audio.content)) as back:
+        seconds = back.getnframes() / back.getframerate()
+    assert seconds == pytest.approx(float(str(events[-1]["seconds"])), abs=0.001)
+    bad = client.post("/api/export", json={"name": "calm.yaml", "text": "title: x\n", "format": "mp3"})
+    assert bad.status_code == 422 and bad.json()["problems"][0]["line"] == 1
+
+
+@pytest.mark.real
+def test_a_batch_for_one_client_is_a_zip_with_transcripts(client: TestClient, workspace: Path) -> None:
+    (workspace / "second.yaml").write_text("title: Second\nsteps:\n  - say: Hi {name}.\n", encoding="utf-8")
+    started = client.post("/api/batch", json={"names": ["calm.yaml", "second.yaml"], "format": "wav",
+                                              "client": {"vars": {"name": "Sam"}}}).json()
+    assert events_of(client, started["id"])[-1]["state"] == "done"
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/jobs/{started['id']}/file").content))
+    assert sorted(archive.namelist()) == ["calm.vtt", "calm.wav", "second.vtt", "second.wav"]
+    assert "Hi Sam." in archive.read("second.vtt").decode("utf-8")
+    refused = client.post("/api/batch", json={"names": ["../calm.yaml"], "format": "wav"})
+    assert refused.status_code == 400

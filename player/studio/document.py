@@ -122,7 +122,9 @@ def apply_steps(text: str, steps: list[dict[str, Json]]) -> str:
         raise StudioError("the script must be a mapping of keys (title, steps, ...) to edit its steps")
     if not isinstance(document.get("steps"), CommentedSeq):
         document["steps"] = CommentedSeq()
-    document["steps"] = _merge(document["steps"], steps)
+    merged = _merge(document["steps"], steps)
+    if merged is not document["steps"]:  # assigning the same list again would drop its key's comments
+        document["steps"] = merged
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
@@ -149,10 +151,11 @@ def _merge(seq: CommentedSeq, steps: list[dict[str, Json]]) -> CommentedSeq:
             items.append(_update(None, step))
     del seq[:]
     seq.extend(items)
-    seq.fa.set_block_style()  # `steps: []` grows into one step a line, not `[{say: ...}]`
-    return seq
+    if seq.fa.flow_style():
+        seq.fa.set_block_style()  # `steps: []` grows into one step a line, not `[{say: ...}]`
     seq.ca.items.clear()
     seq.ca.items.update(comments)
+    return seq
 
 
 def _update(old: Any, step: dict[str, Json]) -> Any:
@@ -165,7 +168,9 @@ def _update(old: Any, step: dict[str, Json]) -> Any:
         item["repeat"] = value
         if not isinstance(item.get("steps"), CommentedSeq):
             item["steps"] = CommentedSeq()
-        item["steps"] = _merge(item["steps"], step.get("steps") or [])
+        merged = _merge(item["steps"], step.get("steps") or [])
+        if merged is not item["steps"]:
+            item["steps"] = merged
         return item
     if isinstance(old, CommentedMap) and list(old) == [kind]:
         old[kind] = _value(old[kind], value)
