@@ -14,10 +14,12 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
+from player.authoring import TEMPLATES, template_text
 from player.errors import ScriptError
-from player.library import builtin_names
+from player.library import builtin_folder, builtin_names
 from player.script import load_script
 from player.studio.app import create_app
+from player.studio.document import apply_steps, steps_of
 from player.studio.render import Renderer
 from player.studio.workspace import Workspace
 from player.voices import Speaker
@@ -137,11 +139,27 @@ def test_step_edits_save_round_trip_keeping_comments(client: TestClient, workspa
 
 
 def test_unchanged_steps_write_back_byte_for_byte(client: TestClient) -> None:
-    for name in builtin_names():
+    for name in ("five-senses", "breath-and-touch"):
         opened = client.get("/api/script", params={"name": name, "builtin": "1"}).json()
         applied = client.post("/api/apply", json={"name": name, "text": opened["text"],
                                                   "steps": opened["checked"]["steps"]}).json()
         assert applied["text"] == opened["text"]
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_built_in_round_trips_through_the_step_list(name: str) -> None:
+    text = (builtin_folder() / f"{name}.yaml").read_text(encoding="utf-8")
+    steps = steps_of(text)
+    assert steps
+    assert apply_steps(text, steps) == text
+
+
+@pytest.mark.parametrize("template", list(TEMPLATES))
+def test_every_template_round_trips_through_the_step_list(template: str) -> None:
+    text = template_text(template, "A title")
+    steps = steps_of(text)
+    assert steps
+    assert apply_steps(text, steps) == text
 
 
 def test_check_reports_what_practice_check_reports(client: TestClient, workspace: Path) -> None:
