@@ -264,7 +264,8 @@ def events_of(client: TestClient, job: str) -> list[dict[str, object]]:
 @pytest.mark.real
 def test_export_reports_progress_then_offers_the_file(client: TestClient) -> None:
     started = client.post("/api/export", json={"name": "calm.yaml", "text": COMMENTED, "format": "wav",
-                                               "transcript": True, "client": {"vars": {"name": "Sam"}}})
+                                               "transcript": True, "picture": True,
+                                               "client": {"vars": {"name": "Sam"}}})
     assert started.status_code == 200, started.text
     events = events_of(client, str(started.json()["id"]))
     fractions = [float(str(e["fraction"])) for e in events]
@@ -275,6 +276,8 @@ def test_export_reports_progress_then_offers_the_file(client: TestClient) -> Non
     with wave.open(io.BytesIO(audio.content)) as back:
         seconds = back.getnframes() / back.getframerate()
     assert seconds == pytest.approx(float(str(events[-1]["seconds"])), abs=0.001)
+    picture = client.get(f"/api/jobs/{started.json()['id']}/picture")
+    assert picture.headers["content-type"] == "image/png" and picture.content.startswith(b"\x89PNG")
     bad = client.post("/api/export", json={"name": "calm.yaml", "text": "title: x\n", "format": "mp3"})
     assert bad.status_code == 422 and bad.json()["problems"][0]["line"] == 1
 
@@ -283,10 +286,11 @@ def test_export_reports_progress_then_offers_the_file(client: TestClient) -> Non
 def test_a_batch_for_one_client_is_a_zip_with_transcripts(client: TestClient, workspace: Path) -> None:
     (workspace / "second.yaml").write_text("title: Second\nsteps:\n  - say: Hi {name}.\n", encoding="utf-8")
     started = client.post("/api/batch", json={"names": ["calm.yaml", "second.yaml"], "format": "wav",
-                                              "client": {"vars": {"name": "Sam"}}}).json()
+                                              "reorient": True, "client": {"vars": {"name": "Sam"}}}).json()
     assert events_of(client, started["id"])[-1]["state"] == "done"
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/jobs/{started['id']}/file").content))
-    assert sorted(archive.namelist()) == ["calm.vtt", "calm.wav", "second.vtt", "second.wav"]
+    assert sorted(archive.namelist()) == ["calm.vtt", "calm.wav", "reorient.vtt", "reorient.wav", "second.vtt",
+                                          "second.wav"]
     assert "Hi Sam." in archive.read("second.vtt").decode("utf-8")
     refused = client.post("/api/batch", json={"names": ["../calm.yaml"], "format": "wav"})
     assert refused.status_code == 400

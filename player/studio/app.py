@@ -212,7 +212,7 @@ class Routes:
         data = await _json(request)
         job = await run_in_threadpool(self.renderer.start_export, _text(data, "name"), _text(data, "text"),
                                       overrides_from(data.get("client") or {}), _text(data, "format"),
-                                      ("vtt",) if data.get("transcript") else ())
+                                      ("vtt",) if data.get("transcript") is True else (), data.get("picture") is True)
         return JSONResponse(job.as_json())
 
     async def batch(self, request: Request) -> Response:
@@ -220,7 +220,8 @@ class Routes:
         data = await _json(request)
         names = data.get("names")
         job = await run_in_threadpool(self.renderer.start_batch, names if isinstance(names, list) else [],
-                                      overrides_from(data.get("client") or {}), _text(data, "format"))
+                                      overrides_from(data.get("client") or {}), _text(data, "format"),
+                                      data.get("reorient") is True)
         return JSONResponse(job.as_json())
 
     async def events(self, request: Request) -> Response:
@@ -244,6 +245,13 @@ class Routes:
         if job is None or job.file is None or not job.file.is_file():
             raise NotFound("that export is not ready")
         return FileResponse(job.file, filename=job.file.name)
+
+    async def picture(self, request: Request) -> Response:
+        """A whole-session preview's pacing picture."""
+        job = self.renderer.jobs.get(request.path_params["job"])
+        if job is None or job.picture is None or not job.picture.is_file():
+            raise NotFound("that picture is not ready")
+        return FileResponse(job.picture, media_type="image/png")
 
     async def clip(self, request: Request) -> Response:
         """A recorded or dropped clip: size-limited, decoded through ffmpeg, kept in clips/."""
@@ -292,7 +300,8 @@ def create_app(workspace: Workspace, renderer: Renderer, token: str) -> Starlett
         ("/api/copy", routes.copy, ["POST"]), ("/api/listen", routes.listen, ["POST"]),
         ("/api/files/{key}", routes.file, ["GET"]), ("/api/export", routes.export, ["POST"]),
         ("/api/batch", routes.batch, ["POST"]), ("/api/jobs/{job}/events", routes.events, ["GET"]),
-        ("/api/jobs/{job}/file", routes.download, ["GET"]), ("/api/clips", routes.clip, ["POST"]),
+        ("/api/jobs/{job}/file", routes.download, ["GET"]), ("/api/jobs/{job}/picture", routes.picture, ["GET"]),
+        ("/api/clips", routes.clip, ["POST"]),
     ]
     app = Starlette(
         routes=[*(Route(path, _guarded(handler), methods=methods) for path, handler, methods in table),

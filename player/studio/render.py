@@ -21,6 +21,7 @@ from player.durations import parse_duration
 from player.errors import PlayerError
 from player.export import ExportOptions, export, metadata_for, work_for
 from player.export.formats import FORMATS
+from player.library import builtin_folder
 from player.mixer import Mixer
 from player.model import Script
 from player.script import Overrides, load_script, parse_set_options
@@ -33,6 +34,8 @@ from player.voices import Speaker, choose_engine
 SpeakerFor = Callable[[Script], Speaker]
 MAX_UPLOAD_BYTES = 50_000_000
 MAX_CLIP_SECONDS = 30 * 60
+REORIENT = "reorient"
+"""The built-in short reorientation a client's batch can include."""
 
 
 def default_speaker(script: Script) -> Speaker:
@@ -91,6 +94,8 @@ class Job:
     state: str = "running"
     message: str = ""
     file: Path | None = None
+    picture: Path | None = None
+    """The pacing picture of a whole-session preview."""
     chapters: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -106,6 +111,7 @@ class Job:
         """What the page needs to draw the bar, the link and the chapter marks."""
         return {"id": self.id, "phase": self.phase, "fraction": self.done / self.total, "state": self.state,
                 "message": self.message, "download": self.file.name if self.file else None,
+                "picture": self.picture is not None,
                 "chapters": self.chapters, "seconds": self.seconds}
 
 
@@ -138,7 +144,7 @@ class Renderer:
             return target
 
     def start_export(self, name: str, text: str, overrides: Overrides, fmt: str,
-                     transcripts: tuple[str, ...] = ()) -> Job:
+                     transcripts: tuple[str, ...] = (), picture: bool = False) -> Job:
         """Export the unsaved text in the background; the job reports progress and the file."""
         if fmt not in FORMATS:
             raise StudioError(f"unknown format '{fmt}': choose one of {', '.join(FORMATS)}")
@@ -149,19 +155,22 @@ class Renderer:
 
         def work() -> None:
             target = folder / f"{Path(name).stem}.{fmt}"
-            self._export(job, script, target, fmt, transcripts)
+            self._export(job, script, target, fmt, transcripts, folder / "pacing.png" if picture else None)
             job.file = target
 
         self._run(job, work)
         return job
 
-    def start_batch(self, names: list[str], overrides: Overrides, fmt: str) -> Job:
-        """Several saved workspace scripts for one client, zipped with their transcripts."""
+    def start_batch(self, names: list[str], overrides: Overrides, fmt: str, reorient: bool = False) -> Job:
+        """Saved workspace scripts for one client, zipped with their transcripts (and the reorient practice)."""
         if fmt not in FORMATS:
             raise StudioError(f"unknown format '{fmt}': choose one of {', '.join(FORMATS)}")
         if not names or not all(isinstance(n, str) for n in names):
             raise StudioError("choose at least one script for the batch")
-        scripts = [load_script(self.workspace.script_path(n), overrides) for n in names]
+        paths = [self.workspace.script_path(n) for n in names]
+        if reorient:
+            paths.append(builtin_folder() / f"{REORIENT}.yaml")
+        scripts = [load_script(path, overrides) for path in paths]
         job = self._job()
         folder = self._job_folder(job)
 
@@ -180,7 +189,8 @@ class Renderer:
         self._run(job, work)
         return job
 
-    def _export(self, job: Job, script: Script, target: Path, fmt: str, transcripts: tuple[str, ...]) -> None:
+    def _export(self, job: Job, script: Script, target: Path, fmt: str, transcripts: tuple[str, ...],
+                picture: Path | None = None) -> None:
         """Synthesize and export one script, reporting each phase to the job."""
         with self.lock:
             speaker = self.speaker_for(script)
@@ -193,6 +203,10 @@ class Renderer:
             job.seconds = result.seconds
             rate = timeline.sample_rate
             job.chapters = [{"title": c.title, "start": c.start / rate} for c in timeline.chapters]
+            if picture is not None:
+                from player.plot import plot_timeline  # matplotlib only when a picture is asked for
+
+                job.picture = plot_timeline(timeline, picture)
 
     def _job(self) -> Job:
         """A new job, registered under an unguessable id."""

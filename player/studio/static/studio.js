@@ -349,8 +349,8 @@ function follow(job, onDone) {
   events.onerror = () => { events.close(); showError("Lost touch with the export: is the studio still running?"); };
 }
 
-async function exportNow(format, transcript, onDone) {
-  const job = await api("POST", "/api/export", { name: state.name, text: state.text, format, transcript, client: client() });
+async function exportNow(format, transcript, onDone, picture = false) {
+  const job = await api("POST", "/api/export", { name: state.name, text: state.text, format, transcript, picture, client: client() });
   follow(job, onDone);
 }
 
@@ -366,6 +366,9 @@ function playSession(job) {
   player.src = `/api/jobs/${job.id}/file`;
   $("chapters").replaceChildren(...job.chapters.map((c) => el("li", {}, el("button", { type: "button", class: "link",
     onclick: () => { player.currentTime = c.start; player.play(); } }, `${c.title} (${Math.floor(c.start / 60)}:${String(Math.round(c.start % 60)).padStart(2, "0")})`))));
+  const pacing = $("pacing");
+  pacing.hidden = !job.picture;
+  if (job.picture) pacing.src = `/api/jobs/${job.id}/picture`;
   player.play().catch(() => {});
   say("Playing the whole session: the chapters below jump to each part.");
 }
@@ -397,11 +400,12 @@ async function start() {
   });
   $("yaml-text").addEventListener("input", yamlEdited);
   $("add-step").addEventListener("click", () => addStep(state.steps, $("add-kind").value));
-  $("play-session").addEventListener("click", () => guarded(() => exportNow("mp3", false, playSession)));
+  $("play-session").addEventListener("click", () => guarded(() => exportNow("mp3", false, playSession, true)));
   $("export-button").addEventListener("click", () => guarded(() => exportNow($("export-format").value, $("export-transcript").checked, offerDownload)));
   $("batch-button").addEventListener("click", () => guarded(async () => {
     const names = [...document.querySelectorAll("#batch-list input:checked")].map((i) => i.value);
-    follow(await api("POST", "/api/batch", { names, format: $("export-format").value, client: client() }), offerDownload);
+    follow(await api("POST", "/api/batch", { names, format: $("export-format").value, reorient: $("batch-reorient").checked,
+                                             client: client() }), offerDownload);
   }));
   say("Ready: open a practice, or create one.");
 }
