@@ -76,6 +76,8 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
+                 # A fake microphone (a beeping tone) that needs no permission prompt.
+                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                  "--window-size=1400,1000", f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(flag)
     downloads = tmp_path / "downloads"
@@ -238,3 +240,32 @@ def test_build_hear_and_export_a_practice_in_the_browser(studio: tuple[str, Path
     session = compile_timeline(script, default_speaker(script))
     assert float(info["format"]["duration"]) == pytest.approx(session.seconds, abs=0.06)
     assert info["format"]["tags"]["title"] == "For Sam"
+
+
+def test_record_a_line_and_use_an_audio_file(studio: tuple[str, Path], browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    url, folder = studio
+    browser.get(url)
+    wait_for(lambda: "Ready" in browser.find_element(By.ID, "status").text, "the page to start")
+    browser.find_element(By.ID, "new-title").send_keys("Own voice")
+    browser.find_element(By.CSS_SELECTOR, "#new-form button[type=submit]").click()
+    wait_for(lambda: browser.find_element(By.ID, "step-2-record"), "the say step")
+    browser.find_element(By.ID, "step-2-record").click()
+    wait_for(lambda: browser.find_element(By.ID, "step-2-record").text == "Stop recording", "the recording")
+    time.sleep(2)
+    browser.find_element(By.ID, "step-2-record").click()
+    yaml = lambda: browser.find_element(By.ID, "yaml-text").get_property("value")  # noqa: E731
+    wait_for(lambda: "- play: clips/own-voice-step-3.wav" in yaml(), "the step to play the recording")
+    recorded = ffprobe(folder / "clips" / "own-voice-step-3.wav")
+    assert recorded["streams"][0]["codec_name"] == "pcm_s16le"
+    assert 1.0 < float(recorded["format"]["duration"]) < 4.0
+
+    tone = tmp_path / "tone.ogg"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1.5", str(tone)],
+                   check=True)
+    browser.find_element(By.ID, "step-5-file").send_keys(str(tone))  # the keyboard's way to "drop" a file
+    wait_for(lambda: "- play: clips/own-voice-step-6.wav" in yaml(), "the step to play the chosen file")
+    kept = ffprobe(folder / "clips" / "own-voice-step-6.wav")
+    assert float(kept["format"]["duration"]) == pytest.approx(1.5, abs=0.01)
+    wait_for(lambda: "No problems" in browser.find_element(By.ID, "problems").text, "a clean check")
