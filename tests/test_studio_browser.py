@@ -269,3 +269,30 @@ def test_record_a_line_and_use_an_audio_file(studio: tuple[str, Path], browser: 
     kept = ffprobe(folder / "clips" / "own-voice-step-6.wav")
     assert float(kept["format"]["duration"]) == pytest.approx(1.5, abs=0.01)
     wait_for(lambda: "No problems" in browser.find_element(By.ID, "problems").text, "a clean check")
+
+
+def test_the_keyboard_alone_builds_a_practice(studio: tuple[str, Path], browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, _folder = studio
+    browser.get(url)
+    wait_for(lambda: "Ready" in browser.find_element(By.ID, "status").text, "the page to start")
+    browser.find_element(By.ID, "new-title").send_keys("Keys only", Keys.ENTER)  # Enter submits the form
+    focused = lambda: browser.switch_to.active_element.get_attribute("id")  # noqa: E731
+    wait_for(lambda: focused() == "step-0-kind", "focus on the first step")
+    count = len(steps_shown(browser))
+    active = browser.switch_to.active_element
+    active.send_keys(Keys.TAB)  # Listen
+    browser.switch_to.active_element.send_keys(Keys.TAB)  # Move down (Move up is disabled on the first step)
+    assert focused() == "step-0-down"
+    browser.switch_to.active_element.send_keys(Keys.TAB)
+    assert focused() == "step-0-remove"
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(lambda: len(steps_shown(browser)) == count - 1 and focused() == "add-kind",
+             "the removal, with focus on New step")
+    browser.switch_to.active_element.send_keys("p")  # the first kind starting with p: pause
+    browser.switch_to.active_element.send_keys(Keys.TAB, Keys.ENTER)  # Add step
+    wait_for(lambda: len(steps_shown(browser)) == count and focused() == f"step-{count - 1}-kind",
+             "the new step, with focus on it")
+    assert browser.find_element(By.ID, f"step-{count - 1}-kind").get_property("value") == "pause"

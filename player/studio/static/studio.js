@@ -226,7 +226,7 @@ function renderStep(step, path) {
   ];
   const head = el("div", { class: "step-head" }, el("label", { for: `${id}-kind` }, `Step ${number}`), kindSelect, ...buttons);
   const body = known ? renderFields(step, path, id) : el("p", { class: "hint" }, "Fix this step in the YAML view, or choose what it should be.");
-  const node = el("div", { class: "step", id, role: "group", "aria-labelledby": `${id}-kind` }, head, body,
+  const node = el("div", { class: "step", id, role: "group", "aria-label": `Step ${number}: ${step.kind || "not a step"}` }, head, body,
                   el("p", { class: "step-problem", "aria-live": "polite" }));
   node.addEventListener("dragover", (e) => { e.preventDefault(); node.classList.add("drop"); });
   node.addEventListener("dragleave", () => node.classList.remove("drop"));
