@@ -255,7 +255,10 @@ def test_record_a_line_and_use_an_audio_file(studio: tuple[str, Path], browser: 
     wait_for(lambda: browser.find_element(By.ID, "step-2-record").text == "Stop recording", "the recording")
     time.sleep(2)
     browser.find_element(By.ID, "step-2-record").click()
-    yaml = lambda: browser.find_element(By.ID, "yaml-text").get_property("value")  # noqa: E731
+
+    def yaml() -> str:
+        return str(browser.find_element(By.ID, "yaml-text").get_property("value"))
+
     wait_for(lambda: "- play: clips/own-voice-step-3.wav" in yaml(), "the step to play the recording")
     recorded = ffprobe(folder / "clips" / "own-voice-step-3.wav")
     assert recorded["streams"][0]["codec_name"] == "pcm_s16le"
@@ -279,7 +282,10 @@ def test_the_keyboard_alone_builds_a_practice(studio: tuple[str, Path], browser:
     browser.get(url)
     wait_for(lambda: "Ready" in browser.find_element(By.ID, "status").text, "the page to start")
     browser.find_element(By.ID, "new-title").send_keys("Keys only", Keys.ENTER)  # Enter submits the form
-    focused = lambda: browser.switch_to.active_element.get_attribute("id")  # noqa: E731
+
+    def focused() -> str:
+        return str(browser.switch_to.active_element.get_attribute("id"))
+
     wait_for(lambda: focused() == "step-0-kind", "focus on the first step")
     count = len(steps_shown(browser))
     active = browser.switch_to.active_element
