@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -45,8 +46,8 @@ def ffprobe(path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def studio(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`practice studio --no-browser` on a fresh workspace; its printed URL and the folder."""
+def studio_process(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    """`practice studio --no-browser` on a fresh workspace: its printed URL, the folder, the process."""
     folder = tmp_path / "workspace"
     folder.mkdir()
     process = subprocess.Popen([sys.executable, "-m", "player", "studio", "--no-browser", str(folder)],
@@ -56,10 +57,16 @@ def studio(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         line = process.stdout.readline()
         match = re.fullmatch(r"Practice Studio: (http://127\.0\.0\.1:\d+/\?token=[\w-]+)\n", line)
         assert match, f"unexpected first line {line!r}"
-        yield match.group(1), folder
+        yield match.group(1), folder, process
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture
+def studio(studio_process: tuple[str, Path, subprocess.Popen[str]]) -> tuple[str, Path]:
+    """The studio's URL and workspace folder."""
+    return studio_process[0], studio_process[1]
 
 
 @pytest.fixture
@@ -113,8 +120,9 @@ def shot(driver: Any, name: str) -> None:
         driver.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
 
 
-def test_the_studio_answers_only_with_its_token_on_loopback(studio: tuple[str, Path]) -> None:
-    url, _folder = studio
+def test_the_studio_answers_only_with_its_token_on_loopback(
+        studio_process: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    url, _folder, process = studio_process
     with urllib.request.urlopen(url) as answer:
         assert answer.status == 200
     bare = url.split("?")[0] + "api/library"
@@ -127,6 +135,10 @@ def test_the_studio_answers_only_with_its_token_on_loopback(studio: tuple[str, P
     listening = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True).stdout
     if listening:  # iproute2 is there: the only listener is on 127.0.0.1
         assert [line.split()[3] for line in listening.splitlines()] == [f"127.0.0.1:{port}"]
+    process.send_signal(signal.SIGINT)  # Ctrl-C
+    _out, errors = process.communicate(timeout=20)
+    assert process.returncode in (0, 130)
+    assert "Traceback" not in errors and "Error" not in errors
 
 
 def steps_shown(driver: Any) -> list[Any]:
