@@ -2,7 +2,7 @@
 // this keeps the two views (steps and YAML) in step with the text the server returns.
 "use strict";
 
-const state = { name: null, builtin: false, text: "", version: null, steps: [], problems: [],
+const state = { dirty: false, name: null, builtin: false, text: "", version: null, steps: [], problems: [],
                 schema: null, library: [], checkTimer: null, applyTimer: null, recorder: null };
 const $ = (id) => document.getElementById(id);
 
@@ -67,8 +67,10 @@ async function loadLibrary() {
 }
 
 async function openScript(name, builtin) {
+  if (state.dirty && !window.confirm(`${state.name} has changes that are not saved. Open ${name} anyway?`)) return;
   const data = await api("GET", `/api/script?name=${encodeURIComponent(name)}${builtin ? "&builtin=1" : ""}`);
   Object.assign(state, { name, builtin, text: data.text, version: data.version });
+  markDirty(false);
   $("editor").hidden = false; $("client").hidden = false;
   $("script-name").textContent = name;
   $("readonly-note").hidden = !builtin;
@@ -150,8 +152,14 @@ function selectTab(which) {
   if (which === "steps") renderSteps();
 }
 
+function markDirty(dirty) {
+  state.dirty = dirty;
+  $("save-button").textContent = dirty ? "Save (unsaved changes)" : "Save";
+}
+
 function yamlEdited() {
   state.text = $("yaml-text").value;
+  markDirty(true);
   clearTimeout(state.checkTimer);
   state.checkTimer = setTimeout(() => guarded(async () => {
     const checked = await api("POST", "/api/check", { name: state.name, text: state.text, client: client() });
@@ -168,6 +176,7 @@ function stepsEdited(rebuild, focusId) {
     const data = await api("POST", "/api/apply", { name: state.name, text: state.text, steps: state.steps, client: client() });
     if (edit !== state.edits) return;
     state.text = data.text;
+    markDirty(true);
     $("yaml-text").value = data.text;
     showChecked(data.checked, rebuild);
     if (focusId && $(focusId)) $(focusId).focus();
@@ -391,7 +400,7 @@ async function start() {
   }));
   $("save-button").addEventListener("click", () => guarded(async () => {
     const data = await api("PUT", "/api/script", { name: state.name, text: state.text, version: state.version });
-    state.version = data.version; say(`Saved ${state.name}.`);
+    state.version = data.version; markDirty(false); say(`Saved ${state.name}.`);
   }));
   $("tab-steps").addEventListener("click", () => selectTab("steps"));
   $("tab-yaml").addEventListener("click", () => selectTab("yaml"));
@@ -410,4 +419,5 @@ async function start() {
   say("Ready: open a practice, or create one.");
 }
 
+window.addEventListener("beforeunload", (e) => { if (state.dirty) { e.preventDefault(); e.returnValue = ""; } });
 guarded(start);
