@@ -294,3 +294,15 @@ def test_a_batch_for_one_client_is_a_zip_with_transcripts(client: TestClient, wo
     assert "Hi Sam." in archive.read("second.vtt").decode("utf-8")
     refused = client.post("/api/batch", json={"names": ["../calm.yaml"], "format": "wav"})
     assert refused.status_code == 400
+
+
+def test_client_values_change_the_script_only_when_asked(client: TestClient, workspace: Path) -> None:
+    values = {"vars": {"name": "Sam"}, "length": "3m", "pace": "1.5", "voice": "en_US-joe-medium"}
+    checked = client.post("/api/check", json={"name": "calm.yaml", "text": COMMENTED, "client": values}).json()
+    assert checked["problems"] == [] and checked["vars"] == {"name": "Sam"}
+    assert (workspace / "calm.yaml").read_text(encoding="utf-8") == COMMENTED
+    kept = client.post("/api/keep", json={"name": "calm.yaml", "text": COMMENTED, "client": values}).json()
+    assert kept["text"] == COMMENTED.replace("name: friend", "name: Sam").replace(
+        "  - chime: bowl\n", "  - chime: bowl\nlength: 3m\npace: 1.5\nvoice:\n  name: en_US-joe-medium\n")
+    refused = client.post("/api/keep", json={"name": "calm.yaml", "text": COMMENTED, "client": {"pace": "9"}})
+    assert refused.status_code == 400 and "pace" in refused.json()["error"]

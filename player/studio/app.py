@@ -168,6 +168,15 @@ class Routes:
         checked = await run_in_threadpool(self._check, _text(data, "name"), text, data.get("client") or {})
         return JSONResponse({"text": text, "checked": checked})
 
+    async def keep(self, request: Request) -> Response:
+        """Write the "for one client" values into the text, when the therapist asks for it."""
+        data = await _json(request)
+        client = data.get("client") or {}
+        overrides_from(client)  # the same checks as for listening and exporting
+        text = await run_in_threadpool(document.apply_client, _text(data, "text"), client)
+        checked = await run_in_threadpool(self._check, _text(data, "name"), text, {})
+        return JSONResponse({"text": text, "checked": checked})
+
     async def save(self, request: Request) -> Response:
         """Save atomically, refusing a save based on an older version."""
         data = await _json(request)
@@ -296,7 +305,8 @@ def create_app(workspace: Workspace, renderer: Renderer, token: str) -> Starlett
         ("/", routes.index, ["GET"]), ("/api/library", routes.library, ["GET"]),
         ("/api/schema", routes.schema, ["GET"]), ("/api/script", routes.read, ["GET"]),
         ("/api/script", routes.save, ["PUT"]), ("/api/check", routes.check, ["POST"]),
-        ("/api/apply", routes.apply, ["POST"]), ("/api/new", routes.new, ["POST"]),
+        ("/api/apply", routes.apply, ["POST"]), ("/api/keep", routes.keep, ["POST"]),
+        ("/api/new", routes.new, ["POST"]),
         ("/api/copy", routes.copy, ["POST"]), ("/api/listen", routes.listen, ["POST"]),
         ("/api/files/{key}", routes.file, ["GET"]), ("/api/export", routes.export, ["POST"]),
         ("/api/batch", routes.batch, ["POST"]), ("/api/jobs/{job}/events", routes.events, ["GET"]),

@@ -130,6 +130,37 @@ def apply_steps(text: str, steps: list[dict[str, Json]]) -> str:
     return out.getvalue()
 
 
+def apply_client(text: str, client: dict[str, Json]) -> str:
+    """The text with the "for one client" values written in: vars, length, pace and voice (round-trip)."""
+    document, yaml = _load(text)
+    if not isinstance(document, CommentedMap):
+        raise StudioError("the script must be a mapping of keys (title, steps, ...)")
+    given = {k: v for k, v in (client.get("vars") or {}).items() if isinstance(v, str) and v.strip()}
+    if given:
+        if not isinstance(document.get("vars"), CommentedMap):
+            document["vars"] = CommentedMap()
+        for key, value in given.items():
+            document["vars"][key] = value
+    for setting in ("length", "pace"):
+        if client.get(setting) not in (None, ""):
+            document[setting] = _number_or_text(client[setting])
+    if client.get("voice"):
+        if not isinstance(document.get("voice"), CommentedMap):
+            document["voice"] = CommentedMap()
+        document["voice"]["name"] = client["voice"]
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue()
+
+
+def _number_or_text(value: Json) -> Json:
+    """'1.5' as 1.5, '10m' as it is."""
+    try:
+        return float(value) if "." in str(value) else int(value)
+    except (TypeError, ValueError):
+        return value
+
+
 def _merge(seq: CommentedSeq, steps: list[dict[str, Json]]) -> CommentedSeq:
     """Rebuild `seq` from `steps`, reusing (and so keeping the comments of) each original item."""
     if not isinstance(steps, list):

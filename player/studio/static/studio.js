@@ -402,6 +402,12 @@ async function start() {
     const data = await api("PUT", "/api/script", { name: state.name, text: state.text, version: state.version });
     state.version = data.version; markDirty(false); say(`Saved ${state.name}.`);
   }));
+  $("keep-client").addEventListener("click", () => guarded(async () => {
+    const data = await api("POST", "/api/keep", { name: state.name, text: state.text, client: client() });
+    state.text = data.text; $("yaml-text").value = data.text; markDirty(true);
+    showChecked(data.checked, true); fillClient(data.checked);
+    say("The client's values are now in the script: Save to keep them.");
+  }));
   $("tab-steps").addEventListener("click", () => selectTab("steps"));
   $("tab-yaml").addEventListener("click", () => selectTab("yaml"));
   for (const tab of ["tab-steps", "tab-yaml"]) $(tab).addEventListener("keydown", (e) => {
