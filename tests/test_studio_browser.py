@@ -197,6 +197,8 @@ def misspell_a_step(driver: Any) -> None:
     line = area.get_property("value").rstrip("\n").count("\n") + 1
     expected = f"Line {line}, column 5: unknown step 'sya' (did you mean 'say'?)"
     wait_for(lambda: expected in driver.find_element(By.ID, "problems").text, f"'{expected}'")
+    marked = driver.find_elements(By.CSS_SELECTOR, "#yaml-gutter .bad")
+    assert [m.get_attribute("data-line") for m in marked] == [str(line)]  # marked beside its line
     shot(driver, "studio-yaml")
     driver.find_element(By.ID, "tab-steps").click()
     flagged = driver.find_element(By.ID, "step-3")

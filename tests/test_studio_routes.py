@@ -162,6 +162,14 @@ def test_every_template_round_trips_through_the_step_list(template: str) -> None
     assert apply_steps(text, steps) == text
 
 
+def test_removing_steps_one_by_one_leaves_no_blank_lines_behind() -> None:
+    text = template_text("blank", "A title")
+    while steps := steps_of(text):
+        text = apply_steps(text, steps[1:])
+        assert "steps:\n\n" not in text
+    assert text.endswith("\nsteps: []\n")
+
+
 def test_check_reports_what_practice_check_reports(client: TestClient, workspace: Path) -> None:
     text = COMMENTED.replace("- chime: bowl", "- chiem: bowl")
     checked = client.post("/api/check", json={"name": "calm.yaml", "text": text}).json()

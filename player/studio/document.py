@@ -122,9 +122,7 @@ def apply_steps(text: str, steps: list[dict[str, Json]]) -> str:
         raise StudioError("the script must be a mapping of keys (title, steps, ...) to edit its steps")
     if not isinstance(document.get("steps"), CommentedSeq):
         document["steps"] = CommentedSeq()
-    merged = _merge(document["steps"], steps)
-    if merged is not document["steps"]:  # assigning the same list again would drop its key's comments
-        document["steps"] = merged
+    _merge_under(document, steps)
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
@@ -161,6 +159,23 @@ def _number_or_text(value: Json) -> Json:
         return value
 
 
+def _merge_under(parent: CommentedMap, steps: list[dict[str, Json]]) -> None:
+    """Merge `parent["steps"]`, keeping the comments on its key as they were.
+
+    ruamel moves a removed first item's comment lines up onto the key; restoring the key's own
+    comments keeps blank lines from piling up under `steps:` as items come and go.
+    """
+    before = parent.ca.items.get("steps")
+    kept = list(before) if before is not None else None
+    merged = _merge(parent["steps"], steps)
+    if merged is not parent["steps"]:  # assigning the same list again would drop its key's comments
+        parent["steps"] = merged
+    if kept is None:
+        parent.ca.items.pop("steps", None)
+    else:
+        parent.ca.items["steps"] = kept
+
+
 def _merge(seq: CommentedSeq, steps: list[dict[str, Json]]) -> CommentedSeq:
     """Rebuild `seq` from `steps`, reusing (and so keeping the comments of) each original item."""
     if not isinstance(steps, list):
@@ -177,7 +192,7 @@ def _merge(seq: CommentedSeq, steps: list[dict[str, Json]]) -> CommentedSeq:
         if isinstance(origin, int) and not isinstance(origin, bool) and 0 <= origin < len(old):
             items.append(_update(old[origin], step))
             if origin in old_comments:
-                comments[position] = old_comments[origin]
+                comments[position] = _comments_at(position, old_comments[origin])
         else:
             items.append(_update(None, step))
     del seq[:]
@@ -187,6 +202,14 @@ def _merge(seq: CommentedSeq, steps: list[dict[str, Json]]) -> CommentedSeq:
     seq.ca.items.clear()
     seq.ca.items.update(comments)
     return seq
+
+
+def _comments_at(position: int, entry: list[Any]) -> list[Any]:
+    """An item's comments at its new place: blank lines before it go if it is now the first step."""
+    before = entry[1] if len(entry) > 1 else None
+    if position == 0 and before and all(not str(token.value).strip() for token in before):
+        return [entry[0], None, *entry[2:]]
+    return entry
 
 
 def _update(old: Any, step: dict[str, Json]) -> Any:
@@ -199,9 +222,7 @@ def _update(old: Any, step: dict[str, Json]) -> Any:
         item["repeat"] = value
         if not isinstance(item.get("steps"), CommentedSeq):
             item["steps"] = CommentedSeq()
-        merged = _merge(item["steps"], step.get("steps") or [])
-        if merged is not item["steps"]:
-            item["steps"] = merged
+        _merge_under(item, step.get("steps") or [])
         return item
     if isinstance(old, CommentedMap) and list(old) == [kind]:
         old[kind] = _value(old[kind], value)

@@ -108,6 +108,20 @@ function showChecked(checked, rebuild) {
   const length = checked.seconds ? `About ${Math.floor(checked.seconds / 60)} min ${Math.round(checked.seconds % 60)} s` : "";
   $("length-note").textContent = length + (checked.chapters && checked.chapters.length ? `, chapters: ${checked.chapters.join(", ")}` : "");
   markStepProblems();
+  drawGutter();
+}
+
+// Line numbers beside the YAML, each line with a problem marked where it is.
+function drawGutter() {
+  const gutter = $("yaml-gutter"), count = $("yaml-text").value.split("\n").length;
+  const bad = new Map(state.problems.filter((p) => p.line).map((p) => [p.line, p.message]));
+  gutter.replaceChildren(...Array.from({ length: count }, (_, i) => {
+    const line = i + 1;
+    const mark = el("span", { class: bad.has(line) ? "bad" : null, title: bad.get(line) || null, "data-line": line },
+                    bad.has(line) ? `! ${line}` : String(line));
+    return [mark, "\n"];
+  }).flat());
+  gutter.scrollTop = $("yaml-text").scrollTop;
 }
 
 function flatSteps(steps = state.steps, path = [], out = []) {
@@ -414,6 +428,7 @@ async function start() {
     if (e.key === "ArrowRight" || e.key === "ArrowLeft") { const other = tab === "tab-steps" ? "yaml" : "steps"; selectTab(other); $(`tab-${other}`).focus(); }
   });
   $("yaml-text").addEventListener("input", yamlEdited);
+  $("yaml-text").addEventListener("scroll", () => { $("yaml-gutter").scrollTop = $("yaml-text").scrollTop; });
   $("add-step").addEventListener("click", () => addStep(state.steps, $("add-kind").value));
   $("play-session").addEventListener("click", () => guarded(() => exportNow("mp3", false, playSession, true)));
   $("export-button").addEventListener("click", () => guarded(() => exportNow($("export-format").value, $("export-transcript").checked, offerDownload)));
