@@ -20,7 +20,7 @@ from player.library import builtin_folder, builtin_names
 from player.script import load_script
 from player.studio.app import create_app
 from player.studio.document import apply_steps, steps_of
-from player.studio.render import Renderer
+from player.studio.render import Renderer, Speakers
 from player.studio.workspace import Workspace
 from player.voices import Speaker
 from player.voices.cache import ClipCache
@@ -314,3 +314,14 @@ def test_client_values_change_the_script_only_when_asked(client: TestClient, wor
         "  - chime: bowl\n", "  - chime: bowl\nlength: 3m\npace: 1.5\nvoice:\n  name: en_US-joe-medium\n")
     refused = client.post("/api/keep", json={"name": "calm.yaml", "text": COMMENTED, "client": {"pace": "9"}})
     assert refused.status_code == 400 and "pace" in refused.json()["error"]
+
+
+def test_the_studio_keeps_one_speaker_per_engine_and_voice(workspace: Path) -> None:
+    (workspace / "a.yaml").write_text("title: A\nvoice: {engine: system}\nsteps:\n  - say: Hi.\n", encoding="utf-8")
+    (workspace / "b.yaml").write_text("title: B\nvoice: {engine: system, name: other}\nsteps:\n  - say: Hi.\n",
+                                      encoding="utf-8")
+    speakers = Speakers()
+    first, again = speakers(load_script(workspace / "a.yaml")), speakers(load_script(workspace / "a.yaml"))
+    assert first is again
+    assert speakers(load_script(workspace / "b.yaml")) is not first
+    speakers.close()

@@ -38,6 +38,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 ALLOWED_HOSTS = ("127.0.0.1", "localhost")
 COOKIE = "studio_token"
 MAX_JSON_BYTES = 2_000_000
+MAX_KEPT_SOUNDS = 40
 SAFE_METHODS = ("GET", "HEAD")
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -207,6 +208,8 @@ class Routes:
                                       overrides_from(data.get("client") or {}))
         key = secrets.token_urlsafe(9)
         self.files[key] = wav
+        while len(self.files) > MAX_KEPT_SOUNDS:  # the oldest rendered step goes
+            self.files.pop(next(iter(self.files))).unlink(missing_ok=True)
         return JSONResponse({"url": f"/api/files/{key}"})
 
     async def file(self, request: Request) -> Response:

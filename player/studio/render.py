@@ -43,6 +43,27 @@ def default_speaker(script: Script) -> Speaker:
     return Speaker(choose_engine(script.voice.engine, script.voice.name).engine)
 
 
+class Speakers:
+    """One speaker per engine and voice for the studio's whole run: engine workers start once."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, str | None], Speaker] = {}
+
+    def __call__(self, script: Script) -> Speaker:
+        """The speaker for a script's engine and voice."""
+        key = (script.voice.engine, script.voice.name)
+        if key not in self.known:
+            self.known[key] = default_speaker(script)
+        return self.known[key]
+
+    def close(self) -> None:
+        """Stop every engine's worker processes."""
+        for speaker in self.known.values():
+            close = getattr(speaker.engine, "close", None)
+            if close is not None:
+                close()
+
+
 def overrides_from(data: dict[str, Any]) -> Overrides:
     """The page's "for one client" fields as Overrides; every value checked here, at the boundary."""
     given = data.get("vars") or {}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from player.errors import UsageError
 from player.studio.app import create_app
-from player.studio.render import Renderer, SpeakerFor, default_speaker
+from player.studio.render import Renderer, SpeakerFor, Speakers
 from player.studio.workspace import Workspace
 
 HOST = "127.0.0.1"
@@ -33,7 +33,7 @@ def bind(port: int) -> socket.socket:
 
 
 def serve(folder: Path, port: int = 0, open_browser: bool = True, ready: Callable[[str], None] = print,
-          speaker_for: SpeakerFor = default_speaker) -> None:
+          speaker_for: SpeakerFor | None = None) -> None:
     """Run the studio on `folder` until Ctrl-C; `ready` hears the URL (with its token) once."""
     import uvicorn  # imported here: the rest of the command line never pays for the server
 
@@ -42,7 +42,8 @@ def serve(folder: Path, port: int = 0, open_browser: bool = True, ready: Callabl
     scratch = Path(tempfile.mkdtemp(prefix="practice-studio-"))
     sock = bind(port)
     url = f"http://{HOST}:{sock.getsockname()[1]}/?token={token}"
-    app = create_app(workspace, Renderer(workspace, scratch, speaker_for), token)
+    speakers = Speakers()
+    app = create_app(workspace, Renderer(workspace, scratch, speaker_for or speakers), token)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     ready(url)
@@ -52,4 +53,5 @@ def serve(folder: Path, port: int = 0, open_browser: bool = True, ready: Callabl
         server.run(sockets=[sock])
     finally:
         sock.close()
+        speakers.close()
         shutil.rmtree(scratch, ignore_errors=True)
