@@ -255,6 +255,15 @@ def test_build_hear_and_export_a_practice_in_the_browser(studio: tuple[str, Path
     assert float(info["format"]["duration"]) == pytest.approx(session.seconds, abs=0.06)
     assert info["format"]["tags"]["title"] == "For Sam"
 
+    browser.find_element(By.ID, "play-session").click()  # the whole session, as the export renders it
+    chapter = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#chapters button"), "the chapter marks")
+    assert chapter.text.startswith("Arriving (0:00)")
+    wait_for(lambda: browser.execute_script("const a = document.getElementById('player'); "
+                                            "return a.src.endsWith('/file') && a.readyState >= 1"), "the session")
+    in_page = browser.execute_script("return document.getElementById('player').duration")
+    assert in_page == pytest.approx(float(info["format"]["duration"]), abs=0.06)
+    assert browser.execute_script("return document.getElementById('pacing').naturalWidth") > 0
+
 
 def test_record_a_line_and_use_an_audio_file(studio: tuple[str, Path], browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
