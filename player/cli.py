@@ -757,6 +757,32 @@ def voices(engine_name: str | None, language: str) -> None:
     click.echo("\n" + click.wrap_text(MORE_PIPER_VOICES, width=90, subsequent_indent="  "))
 
 
+@cli.command()
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="The port (default: a free one).")
+@click.option("--no-browser", is_flag=True, help="Only print the address; do not open a browser.")
+def studio(folder: Path, port: int, no_browser: bool) -> None:
+    """Practice Studio: write, hear and export practices in the browser, without YAML.
+
+    FOLDER (default: here) holds the scripts and their clips. It serves on 127.0.0.1 only, to
+    the address printed with its token; Ctrl-C stops it.
+
+    \b
+    Examples:
+      practice studio
+      practice studio ~/practices --port 8765 --no-browser
+    """
+    try:
+        from player.studio.server import serve
+    except ImportError as error:
+        raise UsageError(f"the studio needs its extra packages ({error.name} is missing): "
+                         "pip install 'practice-player[studio]'") from None
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    serve(folder, port, open_browser=not no_browser,
+          ready=lambda url: click.echo(f"Practice Studio: {url}"))
+
+
 def main() -> None:
     """Entry point of the `practice` command."""
     # SIGTERM (a closed terminal, a service manager) stops like Ctrl-C: exports leave no half
