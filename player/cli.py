@@ -42,7 +42,7 @@ from player.mixer import Mixer
 from player.model import Script
 from player.play import build_session
 from player.preview import preview_timeline
-from player.schema import ENGINES
+from player.schema import ENGINES, OPTION_FIELDS, Field, number_problem
 from player.script import Overrides, load_script, parse_set_options
 from player.session import LiveSession
 from player.sounds import BEDS, CHIMES
@@ -93,13 +93,45 @@ class PracticeGroup(click.Group):
 
 
 def _duration_option(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    """Parse a duration option (`10m`, `90s`, `1m30s`) for click."""
+    """Parse a duration option (`10m`, `90s`, `1m30s`) for click, within the format's limits."""
     if value is None:
         return None
     try:
-        return parse_duration(value)
+        seconds = parse_duration(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
+    spec = OPTION_FIELDS.get(param.opts[0]) if param.opts else None  # the timer checks its own
+    problem = None if spec is None else number_problem(seconds, spec, format_duration)
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return seconds
+
+
+class FiniteRange(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2
+    """A float within [low, high], checked by the same rule as a script's numbers (so never NaN)."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.spec = Field("number", "", minimum=low, maximum=high)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        """The number, or a click error saying what is wrong with it."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"'{value}' is not a number", param, ctx)
+        problem = number_problem(number, self.spec)
+        if problem is not None:
+            self.fail(problem, param, ctx)
+        return number
+
+
+def _option_range(option: str) -> FiniteRange:
+    """The range a session option shares with the script key it overrides."""
+    spec = OPTION_FIELDS[option]
+    assert spec.minimum is not None and spec.maximum is not None
+    return FiniteRange(spec.minimum, spec.maximum)
 
 
 def session_options(command: F) -> F:
@@ -109,11 +141,11 @@ def session_options(command: F) -> F:
                      help="Fill a script variable, e.g. --set name=Sam (repeatable)."),
         click.option("--length", callback=_duration_option, metavar="DURATION",
                      help="Target length, e.g. 10m: flexible pauses stretch or shrink to fit."),
-        click.option("--pace", type=click.FloatRange(0.25, 4.0), metavar="FACTOR",
+        click.option("--pace", type=_option_range("--pace"), metavar="FACTOR",
                      help="Multiply every pause (0.5 brisker, 2.0 slower)."),
         click.option("--engine", type=click.Choice(ENGINES), help="Speech engine."),
         click.option("--voice", metavar="ID", help="An engine voice id (see the engine's voices)."),
-        click.option("--rate", type=click.FloatRange(0.5, 2.0), metavar="FACTOR",
+        click.option("--rate", type=_option_range("--rate"), metavar="FACTOR",
                      help="Speaking rate: 1.0 is the engine's normal pace."),
     ]
     for option in reversed(options):
@@ -291,7 +323,7 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
 @click.option("--bitrate", type=click.IntRange(*BITRATE_RANGE), metavar="KBPS",
               help="kbit/s for mp3, m4a, ogg (default 128 stereo / 96 mono; ogg 96 / 64).")
 @click.option("--sample-rate", type=int, metavar="HZ", help="Output sample rate (default 44100; ogg 48000).")
-@click.option("--loudness", type=click.FloatRange(*TARGET_RANGE), metavar="LUFS",
+@click.option("--loudness", type=FiniteRange(*TARGET_RANGE), metavar="LUFS",
               help="Mastering target (default -16 LUFS stereo, -19 mono; true peak stays under -1 dBTP).")
 @click.option("--no-master", is_flag=True, help="Leave the loudness as mixed.")
 @click.option("--transcript", "transcripts", multiple=True, type=click.Choice(TRANSCRIPTS),

@@ -34,6 +34,7 @@ from player.model import (
 )
 from player.sounds.catalog import BEDS, CHIMES, is_path
 from player.text import split_say
+from player.untrusted import MAX_SET_CHARS, control_problem, printable
 from player.voices.piper import is_voice_path
 from player.yamlnodes import compose_file, problem_at, scalar_value
 
@@ -51,6 +52,8 @@ class Overrides:
     engine: str | None = None
     voice: str | None = None
     rate: float | None = None
+    strict_vars: bool = True
+    """A --set name the script does not know is an error (a batch checks names across its scripts)."""
 
 
 def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -66,7 +69,12 @@ def parse_set_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not _VAR_NAME.match(key):
-            raise UsageError(f"--set takes KEY=VALUE (for example --set name=Sam), not '{pair}'")
+            raise UsageError(f"--set takes KEY=VALUE (for example --set name=Sam), not '{printable(pair)}'")
+        bad = control_problem(value)
+        if bad is not None:
+            raise UsageError(f"--set {key}: the value {bad}")
+        if len(value) > MAX_SET_CHARS:
+            raise UsageError(f"--set {key}: the value is {len(value):,} characters; the limit is {MAX_SET_CHARS:,}")
         result[key] = value
     return result
 
@@ -92,6 +100,8 @@ class _Builder:
         self.overrides = overrides
         self.problems: list[Problem] = []
         self.vars: dict[str, str] = {}
+        self.used: set[str] = set()
+        """Every `{name}` the script's texts ask for."""
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -153,12 +163,15 @@ class _Builder:
             self.problem(node, f"'{name}' must be one of {choices}, not '{text}'"
                          f"{did_you_mean(text, spec.choices)}")
             return None
+        if spec.template:
+            filled = self.fill(node, name, text)
+            if filled is None:
+                return None
+            text = filled
         if kind == "text" and len(text) > schema.MAX_TEXT_CHARS:
             self.problem(node, f"'{name}' is {len(text):,} characters; the limit for one text is "
                          f"{schema.MAX_TEXT_CHARS:,}")
             return None
-        if spec.template:
-            return self.fill(node, text)
         return text
 
     def number(self, node: Node, name: str, spec: schema.Field, raw: object) -> float | int | None:
@@ -178,37 +191,45 @@ class _Builder:
             self.problem(node, f"'{name}' must be a whole number, not '{raw}'")
             return None
         show = format_duration if spec.kind == "duration" else str
-        if spec.minimum is not None and number < spec.minimum:
-            self.problem(node, f"'{name}' must be at least {show(spec.minimum)}, not {show(number)}")
-            return None
-        if spec.maximum is not None and number > spec.maximum:
-            self.problem(node, f"'{name}' must be at most {show(spec.maximum)}, not {show(number)}"
-                         f"{_limit_note(name, spec)}")
+        problem = schema.number_problem(number, spec, show)
+        if problem is not None:
+            note = _limit_note(name, spec) if "at most" in problem else ""
+            self.problem(node, f"'{name}' {problem}{note}")
             return None
         return number
 
-    def fill(self, node: Node, text: str) -> str:
-        """Fill `{var}` templates; `{{` and `}}` stand for literal braces."""
+    def fill(self, node: Node, name: str, text: str) -> str | None:
+        """Fill `{var}` templates; `{{` and `}}` stand for literal braces; None if it grows past the limit."""
         missing: list[str] = []
+        # Variables multiply text: count the filled length as it grows, and stop filling past the
+        # limit rather than build a string of gigabytes.
+        grown = [len(text)]
 
         def substitute(match: re.Match[str]) -> str:
             token = match.group(0)
             if token in ("{{", "}}"):
+                grown[0] -= 1
                 return token[0]
             if token in ("{", "}"):
                 missing.append("stray '" + token + "' (write '" + token * 2 + "' for a brace)")
                 return token
-            name = match.group(1).strip()
-            if name in self.vars:
-                return self.vars[name]
-            hint = did_you_mean(name, list(self.vars))
-            missing.append(f"unknown variable '{{{name}}}'{hint}: define it under vars: or "
-                           f"give --set {name}=VALUE")
+            var = match.group(1).strip()
+            self.used.add(var)
+            if var in self.vars:
+                grown[0] += len(self.vars[var]) - len(token)
+                return self.vars[var] if grown[0] <= schema.MAX_TEXT_CHARS else ""
+            hint = did_you_mean(var, list(self.vars))
+            missing.append(f"unknown variable '{{{var}}}'{hint}: define it under vars: or "
+                           f"give --set {var}=VALUE")
             return token
 
         filled = _TEMPLATE.sub(substitute, text)
         for message in missing:
             self.problem(node, message)
+        if grown[0] > schema.MAX_TEXT_CHARS:
+            self.problem(node, f"'{name}' is {grown[0]:,} characters with its variables filled in; the limit "
+                         f"for one text is {schema.MAX_TEXT_CHARS:,}")
+            return None
         return filled
 
     def fields(self, node: Node, what: str, specs: dict[str, schema.Field]) -> dict[str, object]:
@@ -251,6 +272,7 @@ class _Builder:
         voice = self.voice(top.get("voice"))
         ambient = self.ambient(top.get("ambient"))
         tags = self.names(top["tags"], "tags") if "tags" in top else ()
+        self.check_set_names(top.get("vars"))
         if "steps" in top and not steps and not self.problems:
             self.problem(top["steps"], "'steps' is empty: a practice needs at least one step")
         if self.problems:
@@ -311,9 +333,25 @@ class _Builder:
                     if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
                         self.problem(value_node, f"variable '{key}' must be text or a number")
                         continue
+                    if len(str(value)) > schema.MAX_TEXT_CHARS:
+                        self.problem(value_node, f"variable '{key}' is {len(str(value)):,} characters; the limit "
+                                     f"is {schema.MAX_TEXT_CHARS:,}")
+                        continue
                     values[key] = str(value)
         values.update(self.overrides.vars)
         return values
+
+    def check_set_names(self, vars_node: Node | None) -> None:
+        """A --set name the script neither defines nor uses is a misspelling, never silently ignored."""
+        if not self.overrides.strict_vars:
+            return
+        defined = {str(scalar_value(k)) for k, _ in vars_node.value} if isinstance(vars_node, MappingNode) else set()
+        known = sorted(defined | self.used)
+        for name in self.overrides.vars:
+            if name not in known:
+                offer = f"; its variables: {', '.join(known)}" if known else "; it has no variables"
+                self.problems.append(Problem(self.display, 0, 0, f"--set {name}: this script has no variable "
+                                             f"'{name}'{did_you_mean(name, known)}{offer}"))
 
     def durations(self, node: Node, what: str) -> tuple[float, ...]:
         """A list of durations (the length variants a script declares)."""
@@ -568,8 +606,14 @@ class _Builder:
     # -- after building --------------------------------------------------------------------------
 
     def apply_overrides(self, script: Script) -> Script:
-        """Command-line values win over the file's."""
+        """Command-line values win over the file's (checked by the same rule as the file's)."""
         o = self.overrides
+        for option, given in (("--length", o.length), ("--pace", o.pace), ("--rate", o.rate)):
+            spec = schema.OPTION_FIELDS[option]
+            show = format_duration if spec.kind == "duration" else str
+            problem = None if given is None else schema.number_problem(given, spec, show)
+            if problem is not None:
+                raise UsageError(f"{option} {problem}")
         voice = script.voice
         if o.engine is not None:
             voice = replace(voice, engine=o.engine)

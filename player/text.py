@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from player.durations import parse_duration
+from player.durations import format_duration, parse_duration
+from player.schema import STEP_FORMS, number_problem
 from player.voices.textprep import ends_with_abbreviation
 
 ELLIPSIS_PAUSE = 0.7
@@ -40,7 +41,11 @@ def split_say(text: str) -> list[Spoken | InlinePause]:
     for match in _PAUSE_MARK.finditer(text):
         parts.extend(_sentences(text[position:match.start()]))
         try:
-            parts.append(InlinePause(parse_duration(match.group(1).strip())))
+            seconds = parse_duration(match.group(1).strip())
+            problem = number_problem(seconds, STEP_FORMS["pause"].fields["seconds"], format_duration)
+            if problem is not None:
+                raise ValueError(f"a pause {problem} (the limit for a single pause is 1 h)")
+            parts.append(InlinePause(seconds))
         except ValueError as error:
             raise ValueError(f"inline {match.group(0)}: {error}") from None
         position = match.end()

@@ -13,6 +13,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from player.errors import Problem, ScriptError
+from player.untrusted import control_problem
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 10_000
@@ -130,6 +131,8 @@ def _check_graph(root: Node, display: str) -> None:
             continue
         if key in in_progress:
             raise ScriptError([problem_at(display, node, "an alias refers to itself (a recursive anchor)")])
+        if isinstance(node, ScalarNode) and (bad := control_problem(node.value)) is not None:
+            problems.append(problem_at(display, node, f"this text {bad}"))
         if node.tag not in ALLOWED_TAGS:
             problems.append(problem_at(
                 display, node,

@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.errors import ExportError
+from player.errors import ExportError, UsageError
 from player.export.encoder import encode
 from player.export.formats import FORMATS, Encoding, encoding_for, format_for
 from player.export.master import (
     ENCODE_PASSES,
     MAX_GAIN_DB,
     PEAK_MARGIN_DB,
+    TARGET_RANGE,
     TOLERANCE_LU,
     TRUE_PEAK_LIMIT,
     UNMEASURED,
@@ -37,6 +38,7 @@ from player.export.tags import Chapter, Metadata, ffmetadata_chapters, write_met
 from player.export.transcripts import TRANSCRIPTS, transcript
 from player.mixer import Block, Mixer
 from player.model import Script
+from player.schema import check_number
 from player.timeline import Timeline
 
 __all__ = ["FORMATS", "TRANSCRIPTS", "ExportOptions", "ExportResult", "Metadata", "check_targets", "export",
@@ -139,6 +141,10 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
     target = None
     if options.master:
         target = options.loudness if options.loudness is not None else default_target(encoding.channels)
+        try:
+            check_number(target, *TARGET_RANGE, "the loudness target")
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     budget = work_for(mixer, options)
     counted = _Counter(advance)
     with _staged(path, fmt.name, options.overwrite) as temporary:

@@ -80,7 +80,7 @@ def encoding_for(fmt: Format, mono: bool = False, bitrate: int | None = None,
         low, high = BITRATE_RANGE
         if not low <= bitrate <= high:
             raise UsageError(f"--bitrate must be between {low} and {high} kbit/s, not {bitrate}")
-    rate = sample_rate or fmt.default_rate
+    rate = fmt.default_rate if sample_rate is None else sample_rate  # 0 is a mistake, not "the default"
     if rate not in fmt.sample_rates:
         allowed = ", ".join(str(r) for r in fmt.sample_rates)
         raise UsageError(f"{fmt.name} cannot be written at {rate} Hz; choose one of {allowed}")
