@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,7 +44,7 @@ from player.model import Script
 from player.play import build_session
 from player.preview import preview_timeline
 from player.schema import ENGINES, OPTION_FIELDS, Field, number_problem
-from player.script import Overrides, load_script, parse_set_options
+from player.script import Overrides, did_you_mean, load_script, parse_set_options
 from player.session import LiveSession
 from player.sounds import BEDS, CHIMES
 from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
@@ -90,6 +91,11 @@ class PracticeGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\nStopped.", err=True)
             sys.exit(130)
+
+
+def _count(number: int, noun: str) -> str:
+    """'1 chapter', '3 chapters'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _duration_option(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -266,7 +272,7 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
             continue
         chapters = ", ".join(chapter.title for chapter in timeline.chapters) or "none"
         click.echo(f"{script.source}: ok, about {format_duration(timeline.seconds)}, "
-                   f"{len(timeline.chapters)} chapters ({chapters})")
+                   f"{_count(len(timeline.chapters), 'chapter')} ({chapters})")
     if problems:
         raise ScriptError(problems)
 
@@ -302,7 +308,7 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
         if mark.kind == "pause" and "flexible" in mark.label:
             label = f"{format_duration(mark.length / rate_hz)} (flexible, written {mark.label.split()[0]})"
         click.echo(f"{format_clock(mark.start / rate_hz)}  {mark.kind:<8} {label}")
-    click.echo(f"\n{len(chapter_starts)} chapters; total {format_clock(timeline.seconds)} "
+    click.echo(f"\n{_count(len(chapter_starts), 'chapter')}; total {format_clock(timeline.seconds)} "
                f"({timeline.length:,} samples at {rate_hz} Hz)")
     if plot_path is not None:
         from player.plot import plot_timeline
@@ -413,10 +419,12 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
     failed: list[tuple[str, str]] = []
     for name in names:
         try:
-            loaded.append((name, load_script(resolve_script(name), overrides)))
+            # A --set name may be meant for only some of the scripts: checked across them below.
+            loaded.append((name, load_script(resolve_script(name), replace(overrides, strict_vars=False))))
         except PlayerError as error:
             _print_error(error)
             failed.append((name, _summary_of(error)))
+    _check_batch_vars(overrides, [script for _, script in loaded], len(failed))
     taken: dict[Path, str] = {}
     plans: list[tuple[str, Script, Path, int]] = []
     for name, script in loaded:
@@ -426,8 +434,13 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
             click.echo(f"Error: {message}", err=True)
             failed.append((name, message))
             continue
+        try:  # one script that cannot reach --length must not stop the others
+            work = estimate_timeline(script).length * (2 if options.master else 1)
+        except PlayerError as error:
+            _print_error(error, prefix=f"{name}: ")
+            failed.append((name, _summary_of(error)))
+            continue
         taken[target] = name
-        work = estimate_timeline(script).length * (2 if options.master else 1)
         plans.append((name, script, target, work))
     written: list[ExportResult] = []
     with _progress(f"Exporting {len(plans)} practices", sum(p[3] for p in plans), enabled=not quiet) as advance:
@@ -455,6 +468,17 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
         for name, reason in failed:
             click.echo(f"  {name}: {reason}", err=True)
         sys.exit(1)
+
+
+def _check_batch_vars(overrides: Overrides, scripts: list[Script], failed: int) -> None:
+    """A --set name that no script of the batch knows is a misspelling: stop before any work."""
+    if failed:
+        return  # a script that did not load may be the one that knows it
+    known = sorted({name for script in scripts for name in script.variables})
+    for name in overrides.vars:
+        if name not in known:
+            raise UsageError(f"--set {name}: none of these scripts has a variable '{name}'"
+                             f"{did_you_mean(name, known)}")
 
 
 def _print_error(error: PlayerError, prefix: str = "") -> None:
@@ -553,7 +577,7 @@ def devices() -> None:
 def sounds(preview: str | None, output: Path | None) -> None:
     """List the built-in ambient beds and chimes, or hear one.
 
-    Beds go under `ambient:` in a script (or `--ambient`), chimes in `- chime:` steps.
+    Beds go under `ambient:` in a script (or `practice timer --ambient`), chimes in `- chime:` steps.
     A file path works wherever a name does.
 
     \b

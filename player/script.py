@@ -295,6 +295,7 @@ class _Builder:
             pace=_num(simple.get("pace"), 1.0),
             length=_opt_num(simple.get("length")),
             on_exit=on_exit,
+            variables=frozenset(self.defined_vars(top.get("vars")) | self.used),
         )
         script = self.apply_overrides(script)
         self.check_limits(root, script)
@@ -341,12 +342,18 @@ class _Builder:
         values.update(self.overrides.vars)
         return values
 
+    @staticmethod
+    def defined_vars(vars_node: Node | None) -> set[str]:
+        """The names under `vars:`."""
+        if not isinstance(vars_node, MappingNode):
+            return set()
+        return {str(scalar_value(k)) for k, _ in vars_node.value if isinstance(k, ScalarNode)}
+
     def check_set_names(self, vars_node: Node | None) -> None:
         """A --set name the script neither defines nor uses is a misspelling, never silently ignored."""
         if not self.overrides.strict_vars:
             return
-        defined = {str(scalar_value(k)) for k, _ in vars_node.value} if isinstance(vars_node, MappingNode) else set()
-        known = sorted(defined | self.used)
+        known = sorted(self.defined_vars(vars_node) | self.used)
         for name in self.overrides.vars:
             if name not in known:
                 offer = f"; its variables: {', '.join(known)}" if known else "; it has no variables"

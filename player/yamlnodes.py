@@ -67,6 +67,9 @@ def compose_text(raw: bytes, display: str) -> Node:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = f"not valid YAML: {error.problem or error.context}"
+        if error.context_mark is not None and "quoted scalar" in (error.context or ""):
+            # The scanner notices at the end of the file; the mistake is where the quote opened.
+            mark, message = error.context_mark, "not valid YAML: this quote is never closed"
         if mark is None:
             raise ScriptError([Problem(display, 0, 0, message)]) from None
         raise ScriptError([Problem(display, mark.line + 1, mark.column + 1, message)]) from None

@@ -41,7 +41,7 @@ def test_check_reports_every_file_and_fails_if_any_is_bad(write_script: WriteScr
     bad = write_script("title: Bad\nsteps:\n  - pause: {seconds: x}\n", "bad.yaml")
     code, out, err = run("check", str(good), str(bad))
     assert code == 1
-    assert f"{good}: ok, about" in out and "1 chapters (One)" in out
+    assert f"{good}: ok, about" in out and "1 chapter (One)" in out
     assert f"{bad}:3:22: 'seconds': 'x' is not a duration" in err
 
 

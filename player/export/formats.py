@@ -50,6 +50,10 @@ FORMATS: dict[str, Format] = {
 }
 
 
+SUFFIX_ALIASES = {"opus": "ogg"}
+"""Endings that name a format by another name: x.opus is Opus in Ogg, like x.ogg."""
+
+
 @dataclass(frozen=True)
 class Encoding:
     """Exactly what the encoder is asked for."""
@@ -64,9 +68,10 @@ class Encoding:
 def format_for(path: Path, requested: str | None = None) -> Format:
     """The output format: the one asked for, or the file's extension."""
     chosen = (requested or path.suffix.lstrip(".")).lower()
+    chosen = SUFFIX_ALIASES.get(chosen, chosen)
     if chosen not in FORMATS:
         shown = chosen or "(none)"
-        endings = ", ".join(f".{name}" for name in FORMATS)
+        endings = ", ".join(f".{name}" for name in [*FORMATS, *SUFFIX_ALIASES])
         raise UsageError(f"cannot export to '{shown}': choose a file ending in {endings} (or --format)")
     return FORMATS[chosen]
 
