@@ -98,7 +98,7 @@ def test_show_lists_steps_chapters_and_the_exact_total(write_script: WriteScript
     assert code == 0, err
     assert "== Start ==" in out
     assert "(flexible, written 5.0s)" in out
-    assert "1 chapters; total 00:30.0 (1,323,000 samples at 44100 Hz)" in out
+    assert "1 chapter; total 00:30.0 (1,323,000 samples at 44100 Hz)" in out
 
 
 @pytest.mark.real
