@@ -48,6 +48,8 @@ from player.script import Overrides, did_you_mean, load_script, parse_set_option
 from player.session import LiveSession
 from player.sounds import BEDS, CHIMES
 from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
+from player.untrusted import printable
+from player.userfiles import describe_os_error
 from player.voices import Speaker, choose_engine
 from player.voices.catalog import (
     MORE_PIPER_VOICES,
@@ -70,15 +72,18 @@ class PracticeGroup(click.Group):
             return super().invoke(ctx)
         except ScriptError as error:
             for problem in error.problems:
-                click.echo(str(problem), err=True)
+                click.echo(printable(str(problem)), err=True)
             count = len(error.problems)
             click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
             sys.exit(error.exit_code)
         except PlayerError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: {printable(str(error))}", err=True)
             sys.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
+        except OSError as error:  # the system refused (a name too long, a full disk): not a bug
+            click.echo(f"Error: {printable(describe_os_error(error))}", err=True)
+            sys.exit(1)
         except Exception as error:  # a bug, not a user error: a report, and one line
             if ctx.meta.get("debug"):
                 raise

@@ -35,6 +35,7 @@ from player.model import (
 from player.sounds.catalog import BEDS, CHIMES, is_path
 from player.text import split_say
 from player.untrusted import MAX_SET_CHARS, control_problem, printable
+from player.userfiles import MAX_AUDIO_BYTES, MAX_COVER_BYTES, UserFileError, check_regular, read_head
 from player.voices.piper import is_voice_path
 from player.yamlnodes import compose_file, problem_at, scalar_value
 
@@ -308,10 +309,9 @@ class _Builder:
             return None
         path = self.folder / str(value)
         try:
-            with path.open("rb") as stream:
-                head = stream.read(8)
-        except OSError as error:
-            self.problem(node, f"cannot read the cover image {value}: {error.strerror or error}")
+            head = read_head(path, 8, MAX_COVER_BYTES)
+        except UserFileError as error:
+            self.problem(node, f"cannot use the cover image: {error}")
             return None
         if image_mime(head) is None:
             self.problem(node, f"the cover image {value} is not a JPEG or PNG file")
@@ -433,8 +433,10 @@ class _Builder:
         if sound is None:
             return
         if is_path(sound):
-            if not Path(sound).exists():
-                self.problems.append(Problem(where.file, where.line, where.column, f"no such file: {sound}"))
+            try:
+                check_regular(Path(sound), MAX_AUDIO_BYTES)
+            except UserFileError as error:
+                self.problems.append(Problem(where.file, where.line, where.column, str(error)))
             return
         names = {"chime": CHIMES, "bed": BEDS}.get(kind)
         if names is not None and sound not in names:

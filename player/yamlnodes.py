@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from player.errors import Problem, ScriptError
 from player.untrusted import control_problem
+from player.userfiles import UserFileError, read_regular
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 10_000
@@ -35,20 +36,15 @@ def problem_at(file: str, node: Node | None, message: str) -> Problem:
 def compose_file(path: Path, display: str) -> Node:
     """The node graph of one YAML file, or a ScriptError saying exactly where it went wrong."""
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ScriptError([Problem(display, 0, 0, "no such file")]) from None
-    except OSError as error:
-        raise ScriptError([Problem(display, 0, 0, f"cannot read: {error.strerror}")]) from None
-    if size > MAX_FILE_BYTES:
-        raise ScriptError([Problem(
-            display, 0, 0,
-            f"file is {size:,} bytes; a script may be at most {MAX_FILE_BYTES:,} bytes (1 MB)",
-        )])
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ScriptError([Problem(display, 0, 0, f"cannot read: {error.strerror}")]) from None
+        raw = read_regular(path, MAX_FILE_BYTES)  # never a FIFO or a device: those would hang
+    except UserFileError as error:
+        message = str(error)
+        if message.startswith("no such file"):
+            message = "no such file"
+        elif "; the limit is" in message:
+            message = (f"file is {path.stat().st_size:,} bytes; a script may be at most {MAX_FILE_BYTES:,} "
+                       "bytes (1 MB)")
+        raise ScriptError([Problem(display, 0, 0, message)]) from None
     return compose_text(raw, display)
 
 

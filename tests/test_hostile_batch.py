@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from player.errors import ExportError
+from player.export import ExportOptions, export
+from player.mixer import Mixer
+from player.script import load_script
+from player.timeline import compile_timeline
+from player.voices import Speaker
 
 WriteScript = Callable[..., Path]
 
@@ -29,3 +37,24 @@ def test_one_script_that_cannot_reach_the_length_does_not_stop_the_batch(write_s
     assert "Failed (2):" in done.stderr
     assert f"{fixed}: a target length needs flexible pauses" in done.stderr
     assert "Traceback" not in done.stderr and "problem found" not in done.stderr
+
+
+@pytest.mark.real
+def test_a_transcript_that_cannot_be_written_leaves_nothing_behind(write_script: WriteScript, tmp_path: Path,
+                                                                   fake_speaker: Speaker,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    script = load_script(write_script("title: T\nsteps:\n  - say: Hello there.\n  - pause: 1\n"))
+    timeline = compile_timeline(script, fake_speaker)
+    real_write = Path.write_text
+
+    def disk_full(self: Path, *args: object, **kwargs: object) -> int:
+        if ".vtt" in self.name:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_write(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ExportError, match=r"cannot write .*s\.vtt: No space left on device"):
+        export(Mixer(timeline), out / "s.mp3", ExportOptions(transcripts=("vtt",), master=False))
+    assert list(out.iterdir()) == []

@@ -118,7 +118,7 @@ def _timeline(write_script: WriteScript) -> Timeline:
 
 def test_the_mixer_refuses_to_send_on_a_nan_sample(write_script: WriteScript) -> None:
     timeline = _timeline(write_script)
-    clip = next(iter(timeline.clips.values()) if isinstance(timeline.clips, dict) else iter(timeline.clips))
+    clip = next(iter(timeline.clips.values()))
     clip[len(clip) // 2] = np.nan  # a bug anywhere upstream
     mixer = Mixer(timeline)
     with pytest.raises(NonFiniteAudio, match="not finite"):

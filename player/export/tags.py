@@ -21,6 +21,7 @@ from mutagen.wave import WAVE
 
 from player.errors import ExportError
 from player.images import image_mime
+from player.userfiles import MAX_COVER_BYTES, UserFileError, read_regular
 
 GENRE = "Meditation"
 """How phone players file a guided practice."""
@@ -74,7 +75,10 @@ def _cover(metadata: Metadata) -> tuple[bytes, str] | None:
     """The cover image's bytes and MIME type."""
     if metadata.cover is None:
         return None
-    data = metadata.cover.read_bytes()
+    try:
+        data = read_regular(metadata.cover, MAX_COVER_BYTES)  # never a FIFO: it would hang the export
+    except UserFileError as error:
+        raise ExportError(f"cannot use the cover image: {error}") from None
     mime = image_mime(data[:8])
     if mime is None:
         raise ExportError(f"the cover image {metadata.cover} is not a JPEG or PNG file")
