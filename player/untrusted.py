@@ -8,10 +8,9 @@ loader refuses them with a location, and `printable` escapes what must still be 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-ALLOWED_CONTROLS = frozenset("\n\t")
-"""Line breaks and tabs are layout in a folded YAML text, not commands."""
 MAX_SET_CHARS = 1_000
 """The longest --set value: a name or a place, never a whole script."""
 
@@ -22,22 +21,19 @@ def describe(char: str) -> str:
     return f"U+{ord(char):04X} ({kind})"
 
 
-def _bad(char: str) -> bool:
-    """A control character (C0, DEL, C1) or a lone surrogate."""
-    return char not in ALLOWED_CONTROLS and unicodedata.category(char) in ("Cc", "Cs")
+_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Unicode's control characters (category Cc: C0, DEL, C1) but tab and newline, and lone surrogates."""
 
 
 def control_problem(text: str) -> str | None:
     """Why a text cannot be used (the first control character or lone surrogate in it), or None."""
-    for index, char in enumerate(text):
-        if _bad(char):
-            return (f"holds {describe(char)} at character {index + 1}; "
-                    "scripts hold plain text (a terminal or a player would obey it)")
-    return None
+    found = _BAD.search(text)
+    if found is None:
+        return None
+    return (f"holds {describe(found.group())} at character {found.start() + 1}; "
+            "scripts hold plain text (a terminal or a player would obey it)")
 
 
 def printable(text: str) -> str:
     """Text with every control character and lone surrogate shown as an escape, safe to print."""
-    if not any(_bad(char) for char in text):
-        return text
-    return "".join(char.encode("unicode_escape").decode("ascii") if _bad(char) else char for char in text)
+    return _BAD.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
