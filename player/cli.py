@@ -49,6 +49,7 @@ from player.session import LiveSession
 from player.sounds import BEDS, CHIMES
 from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
 from player.untrusted import printable
+from player.usedfiles import outside_folder
 from player.userfiles import describe_os_error
 from player.voices import Speaker, choose_engine
 from player.voices.catalog import (
@@ -278,6 +279,8 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
         chapters = ", ".join(chapter.title for chapter in timeline.chapters) or "none"
         click.echo(f"{script.source}: ok, about {format_duration(timeline.seconds)}, "
                    f"{_count(len(timeline.chapters), 'chapter')} ({chapters})")
+        for path in outside_folder(script):
+            click.echo(f"  uses a file outside its folder: {printable(str(path))}")
     if problems:
         raise ScriptError(problems)
 

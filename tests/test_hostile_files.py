@@ -175,3 +175,24 @@ def test_a_name_too_long_is_named_in_one_line() -> None:
 
     error = OSError(errno.ENAMETOOLONG, "File name too long", "x" * 300)
     assert describe_os_error(error) == "File name too long: " + "x" * 60 + "... (300 characters)"
+
+
+def test_check_lists_every_file_used_from_outside_the_script_folder(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from player.cli import cli
+
+    clips, here = tmp_path / "clips", tmp_path / "scripts"
+    clips.mkdir()
+    here.mkdir()
+    for path in (clips / "a.wav", clips / "b.wav", here / "in.wav"):
+        path.write_bytes(wav_header(4_000) + b"\0" * 4_000)
+    (clips / "cover.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    script = here / "s.yaml"
+    script.write_text(f"title: T\ncover: ../clips/cover.png\nambient: {clips / 'b.wav'}\nsteps:\n"
+                      "  - play: ../clips/a.wav\n  - play: in.wav\n  - repeat: 2\n    steps:\n"
+                      "      - chime: ../clips/a.wav\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(script)])
+    assert result.exit_code == 0, result.output
+    listed = [line.split(": ", 1)[1] for line in result.output.splitlines() if "outside its folder" in line]
+    assert listed == [str(clips / "b.wav"), str(clips / "a.wav"), str(clips / "cover.png")]
