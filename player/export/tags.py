@@ -20,6 +20,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.wave import WAVE
 
 from player.errors import ExportError
+from player.export.chaporder import order_chapters
 from player.images import image_mime
 from player.userfiles import MAX_COVER_BYTES, UserFileError, read_regular
 
@@ -112,6 +113,7 @@ def _write_id3(path: Path, metadata: Metadata) -> None:
     tags = ID3()
     _id3_frames(tags, metadata)
     tags.save(str(path), v2_version=4)
+    order_chapters(path)  # mutagen orders frames by size: chapters go back in time order
 
 
 def _write_wave(path: Path, metadata: Metadata) -> None:
