@@ -14,7 +14,7 @@ from player.errors import ExportError
 from player.export import ExportOptions, export
 from player.mixer import Mixer
 from player.script import load_script
-from player.timeline import compile_timeline
+from player.timeline import compile_timeline, estimate_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]
@@ -58,3 +58,15 @@ def test_a_transcript_that_cannot_be_written_leaves_nothing_behind(write_script:
     with pytest.raises(ExportError, match=r"cannot write .*s\.vtt: No space left on device"):
         export(Mixer(timeline), out / "s.mp3", ExportOptions(transcripts=("vtt",), master=False))
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.real
+def test_reorient_is_estimated_close_to_its_real_length() -> None:
+    from player.library import builtin_folder
+    from player.script import Overrides
+    from player.voices import choose_engine
+
+    script = load_script(builtin_folder() / "reorient.yaml", Overrides(engine="system"))
+    estimate = estimate_timeline(script).seconds
+    real = compile_timeline(script, Speaker(choose_engine("system").engine)).seconds
+    assert abs(estimate - real) < 0.08 * real, (estimate, real)  # 2.6 words a second said 56 s for 45
