@@ -33,7 +33,7 @@ from player.model import (
     Where,
 )
 from player.sounds.catalog import BEDS, CHIMES, is_path
-from player.text import split_say
+from player.text import Spoken, split_say
 from player.untrusted import MAX_SET_CHARS, control_problem, printable
 from player.userfiles import MAX_AUDIO_BYTES, MAX_COVER_BYTES, UserFileError, check_regular, read_head
 from player.voices.piper import is_voice_path
@@ -539,9 +539,12 @@ class _Builder:
         """The dataclass for a checked step."""
         if name == "say":
             try:
-                split_say(str(values["text"]))
+                parts = split_say(str(values["text"]))
             except ValueError as error:
                 self.problem(node, str(error))
+                return None
+            if not any(isinstance(part, Spoken) for part in parts):
+                self.problem(node, "'say' has no words to speak; for quiet, use '- pause: SECONDS'")
                 return None
             return Say(text=str(values["text"]), where=where, rate=_opt_num(values.get("rate")),
                        voice=self.voice_name(values.get("voice"), where),

@@ -322,16 +322,24 @@ class _Layout:
     def file_clip(self, path: str, where: Where) -> Clip | None:
         """Audio from a file, or a located problem."""
         try:
-            return load_audio_file(Path(path))
+            clip = load_audio_file(Path(path))
         except AudioFileError as error:
             self.fail(where, str(error))
             return None
+        if not len(clip):
+            self.fail(where, f"{path} holds no audio")
+            return None
+        return clip
 
     def recording(self, step: Play) -> None:
         """A recorded clip, trimmed of silence at both ends and as loud as the synthesized voice."""
         clip = self.file_clip(str(step.file), step.where)
         if clip is not None:
-            levelled = match_loudness(trim_silence(clip, SAMPLE_RATE), SAMPLE_RATE)
+            trimmed = trim_silence(clip, SAMPLE_RATE)
+            if not len(trimmed):
+                self.fail(step.where, f"{step.file} is silent (nothing above -50 dBFS): nothing to play")
+                return
+            levelled = match_loudness(trimmed, SAMPLE_RATE)
             self.place(f"file:{step.file}", levelled, step.volume, "recording")
 
     def breathe(self, step: Breathe) -> None:
