@@ -61,6 +61,11 @@ def big_script(folder: Path) -> None:
     (folder / "script.yaml").write_text("title: Big\nsteps:\n" + line * (990_000 // len(line)), encoding="utf-8")
 
 
+def binary_script(folder: Path) -> None:
+    """Bytes that are not UTF-8 where a script should be."""
+    (folder / "script.yaml").write_bytes(b"title: \xff\xfe\x00garbage")
+
+
 @dataclass(frozen=True)
 class Case:
     """A script (and the files it names) and what the checker must say, or None for a good file."""
@@ -111,8 +116,7 @@ CASES = [
         for i in range(8)) + "steps:\n  - pause: 1\n", "aliases expand", 0),
     Case("long-path", "steps:\n  - play: " + "a" * 300 + ".wav\n", "too long", 3),
     Case("big-script", None, "problem", 0, (big_script,)),
-    Case("binary-script", None, "not UTF-8", 1, (lambda folder: (folder / "script.yaml").write_bytes(
-        b"title: \xff\xfe\x00garbage"),)),
+    Case("binary-script", None, "not UTF-8", 1, (binary_script,)),
     # No built-in bed here: rendering one into an empty cache takes about 1 GB today (the loudness
     # profile in export/predict.py), which is #15 and #20's to bring down.
     Case("a-good-one", "steps:\n  - chapter: One\n  - chime: bowl\n  - pause: 3\n", None),
