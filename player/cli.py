@@ -48,7 +48,7 @@ from player.script import Overrides, did_you_mean, load_script, parse_set_option
 from player.session import LiveSession
 from player.sounds import BEDS, CHIMES
 from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
-from player.untrusted import printable
+from player.untrusted import control_problem, printable
 from player.usedfiles import outside_folder
 from player.userfiles import describe_os_error
 from player.voices import Speaker, choose_engine
@@ -277,7 +277,7 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
             problems.extend(error.problems)
             continue
         chapters = ", ".join(chapter.title for chapter in timeline.chapters) or "none"
-        click.echo(f"{script.source}: ok, about {format_duration(timeline.seconds)}, "
+        click.echo(f"{printable(str(script.source))}: ok, about {format_duration(timeline.seconds)}, "
                    f"{_count(len(timeline.chapters), 'chapter')} ({chapters})")
         for path in outside_folder(script):
             click.echo(f"  uses a file outside its folder: {printable(str(path))}")
@@ -306,7 +306,7 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
                          _overrides(set_vars, length, pace, engine, voice, rate))
     timeline = _compile(script)
     rate_hz = timeline.sample_rate
-    click.echo(f"{script.title} ({script.source})")
+    click.echo(f"{script.title} ({printable(str(script.source))})")
     chapter_starts = {chapter.start: chapter.title for chapter in timeline.chapters}
     for mark in timeline.steps:
         if mark.kind == "chapter":
@@ -368,6 +368,8 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
     """
     if output is not None and folder is not None:
         raise UsageError("give either -o FILE (one script) or -d DIR (any number), not both")
+    if album is not None and (bad := control_problem(album)) is not None:
+        raise UsageError(f"--album {bad}")  # it would go into every file's tags
     if len(script_names) > 1 and folder is None:
         raise UsageError("several scripts need -d DIR: each is written there, named after the script")
     options = ExportOptions(format=fmt, mono=mono, bitrate=bitrate, sample_rate=sample_rate, loudness=loudness,

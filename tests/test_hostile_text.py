@@ -172,3 +172,20 @@ def test_nesting_a_hundred_thousand_deep_is_refused_without_recursion(write_scri
     problems = problems_of(path)  # libyaml stops at its own limit (1,000) before ours sees the events
     assert len(problems) == 1 and problems[0].startswith(f"{path}:2:")
     assert "nest" in problems[0] or "nesting" in problems[0]
+
+
+def test_an_album_with_control_characters_is_refused(write_script: WriteScript, tmp_path: Path) -> None:
+    path = write_script("title: T\nsteps:\n  - pause: 1\n")
+    result = CliRunner().invoke(cli, ["export", str(path), "-o", str(tmp_path / "x.wav"),
+                                      "--album", "Sam\x1b]52;c;aGk=\x07"])
+    assert result.exit_code == 2
+    assert "--album holds U+001B (a control character)" in result.stderr
+    assert "\x1b" not in result.stderr and not (tmp_path / "x.wav").exists()
+
+
+def test_a_script_file_name_with_an_escape_is_printed_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "a\x1b[2Jb.yaml"
+    path.write_text("title: T\nsteps:\n  - pause: 1\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 0
+    assert "\x1b" not in result.output and "a\\x1b[2Jb.yaml: ok" in result.output
