@@ -8,8 +8,12 @@ encoder refuse any sample that is not finite, whatever made it.
 from __future__ import annotations
 
 import io
+import threading
+import time
+import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -133,3 +137,46 @@ def test_the_encoder_input_refuses_a_nan_block() -> None:
     with pytest.raises(NonFiniteAudio):
         _write_blocks(sink, [good, bad])
     assert len(sink.getvalue()) == good.nbytes  # the good block went on, the bad one did not
+
+
+class _FakeStream:
+    """A sound card stand-in: calls the callback from its own thread, like PortAudio."""
+
+    def __init__(self, callback: Any, finished_callback: Any, **_: object) -> None:
+        self.callback, self.finished_callback = callback, finished_callback
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        out = np.zeros((1024, 2), dtype=np.float32)
+        status = types.SimpleNamespace(output_underflow=False)
+        try:
+            for _ in range(2_000):  # about 46 s of sound: far more than the test needs
+                self.callback(out, 1024, None, status)
+                time.sleep(0.001)
+        except _Stop:
+            pass
+        self.finished_callback()
+
+    def __enter__(self) -> _FakeStream:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.thread.join(5)
+
+
+class _Stop(Exception):
+    """sounddevice.CallbackStop."""
+
+
+def test_live_play_stops_with_the_error_when_the_mixer_refuses_a_block(write_script: WriteScript,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from player import live
+    from player.session import LiveSession
+
+    timeline = _timeline(write_script)
+    next(iter(timeline.clips.values()))[10] = np.nan
+    fake = types.SimpleNamespace(OutputStream=_FakeStream, CallbackStop=_Stop, PortAudioError=OSError)
+    monkeypatch.setattr(live, "load_sounddevice", lambda: fake)
+    with pytest.raises(NonFiniteAudio):  # before: the mixer thread died and play waited on silence forever
+        live.LivePlayer(LiveSession(timeline)).play()
