@@ -1,9 +1,13 @@
 """The user's own audio files (recorded clips, chimes, beds), decoded to timeline samples.
 
 WAV, FLAC, OGG and AIFF are read by libsndfile; anything else ffmpeg reads (MP3, M4A, Opus,
-...) is decoded by the bundled ffmpeg into a float WAV in memory. pydub is not used for this:
-for any format but WAV it asks ffprobe for the stream layout, and the imageio-ffmpeg wheel
-carries ffmpeg only.
+...) is probed and then decoded by the bundled ffmpeg into raw floats in memory. pydub is not
+used for this: for any format but WAV it asks ffprobe for the stream layout, and the
+imageio-ffmpeg wheel carries ffmpeg only.
+
+A user's file is untrusted: only a regular file is opened (a FIFO would hang), its size is
+capped, its length is read from the header or the probe and refused past MAX_CLIP_SECONDS
+before a sample is decoded, every ffmpeg call has a timeout, and NaN samples are refused.
 """
 
 from __future__ import annotations
