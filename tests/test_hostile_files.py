@@ -186,8 +186,9 @@ def test_check_lists_every_file_used_from_outside_the_script_folder(tmp_path: Pa
     clips, here = tmp_path / "clips", tmp_path / "scripts"
     clips.mkdir()
     here.mkdir()
+    sine = (np.sin(np.arange(2_000) * 0.06) * 8_000).astype("<i2").repeat(2).tobytes()
     for path in (clips / "a.wav", clips / "b.wav", here / "in.wav"):
-        path.write_bytes(wav_header(4_000) + b"\0" * 4_000)
+        path.write_bytes(wav_header(len(sine)) + sine)
     (clips / "cover.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
     script = here / "s.yaml"
     script.write_text(f"title: T\ncover: ../clips/cover.png\nambient: {clips / 'b.wav'}\nsteps:\n"
