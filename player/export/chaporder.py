@@ -26,9 +26,23 @@ def _chapter_start(frame: bytes) -> int:
     return int(struct.unpack(">I", body[end + 1:end + 5])[0])
 
 
-def order_chapters(path: Path) -> None:
-    """Rewrite the ID3v2.4 tag at the start of `path` with its CHAP frames in time order."""
+def wave_tag_offset(path: Path) -> int | None:
+    """Where the ID3 tag inside a WAV file's `id3 ` chunk starts, or None."""
+    with path.open("rb") as stream:
+        if stream.read(12)[8:12] != b"WAVE":
+            return None
+        while len(chunk := stream.read(8)) == 8:
+            size = int(struct.unpack("<I", chunk[4:])[0])
+            if chunk[:4] in (b"id3 ", b"ID3 "):
+                return stream.tell()
+            stream.seek(size + (size & 1), 1)
+    return None
+
+
+def order_chapters(path: Path, offset: int = 0) -> None:
+    """Rewrite the ID3v2.4 tag at `offset` in `path` with its CHAP frames in time order."""
     with path.open("r+b") as stream:
+        stream.seek(offset)
         header = stream.read(_HEADER)
         if len(header) < _HEADER or header[:3] != b"ID3" or header[3] != 4 or header[5] & 0xC0:
             return  # not a plain v2.4 tag (unsynchronised or with an extended header): leave it
@@ -44,5 +58,5 @@ def order_chapters(path: Path) -> None:
             return
         in_order = iter(sorted(chapters, key=_chapter_start))
         reordered = b"".join(next(in_order) if frame[:4] == b"CHAP" else frame for frame in frames)
-        stream.seek(_HEADER)
+        stream.seek(offset + _HEADER)
         stream.write(reordered)

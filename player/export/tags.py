@@ -20,7 +20,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.wave import WAVE
 
 from player.errors import ExportError
-from player.export.chaporder import order_chapters
+from player.export.chaporder import order_chapters, wave_tag_offset
 from player.images import image_mime
 from player.userfiles import MAX_COVER_BYTES, UserFileError, read_regular
 
@@ -123,6 +123,9 @@ def _write_wave(path: Path, metadata: Metadata) -> None:
     assert audio.tags is not None
     _id3_frames(audio.tags, metadata)
     audio.save(v2_version=4)
+    offset = wave_tag_offset(path)
+    if offset is not None:
+        order_chapters(path, offset)
 
 
 def _write_mp4(path: Path, metadata: Metadata) -> None:
