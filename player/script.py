@@ -339,7 +339,14 @@ class _Builder:
                                      f"is {schema.MAX_TEXT_CHARS:,}")
                         continue
                     values[key] = str(value)
-        values.update(self.overrides.vars)
+        for key, value in self.overrides.vars.items():
+            # parse_set_options checks these too; a caller of the API may not have used it.
+            bad = control_problem(value) or (None if len(value) <= MAX_SET_CHARS else
+                                            f"is {len(value):,} characters; the limit is {MAX_SET_CHARS:,}")
+            if bad is not None:
+                self.problems.append(Problem(self.display, 0, 0, f"--set {key}: the value {bad}"))
+                continue
+            values[key] = value
         return values
 
     @staticmethod

@@ -189,3 +189,11 @@ def test_a_script_file_name_with_an_escape_is_printed_escaped(tmp_path: Path) ->
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 0
     assert "\x1b" not in result.output and "a\\x1b[2Jb.yaml: ok" in result.output
+
+
+def test_override_values_from_the_api_are_checked_by_the_loader(write_script: WriteScript) -> None:
+    path = write_script("title: Hi {name}\nsteps:\n  - pause: 1\n")
+    problems = problems_of(path, Overrides(vars={"name": "\x1b[2J"}))
+    assert problems[0] == (f"{path}: --set name: the value holds U+001B (a control character) at character 1; "
+                           "scripts hold plain text (a terminal or a player would obey it)")
+    assert not any("\x1b" in problem for problem in problems)
