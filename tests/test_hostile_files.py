@@ -198,3 +198,27 @@ def test_check_lists_every_file_used_from_outside_the_script_folder(tmp_path: Pa
     assert result.exit_code == 0, result.output
     listed = [line.split(": ", 1)[1] for line in result.output.splitlines() if "outside its folder" in line]
     assert listed == [str(clips / "b.wav"), str(clips / "a.wav"), str(clips / "cover.png")]
+
+
+@pytest.mark.parametrize("bad", [np.nan, -1.0])
+def test_a_damaged_bed_profile_in_the_cache_is_made_again(private_cache: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          bad: float) -> None:
+    from player.atomic import save_array
+    from player.export import predict
+    from player.sounds.loops import derived_cache_path
+
+    made = []
+    good = (np.full(4, 0.5), np.full(4, 0.25))
+
+    def profile(sound: str, size: int, rate: int, channels: int) -> tuple[np.ndarray, np.ndarray]:
+        made.append(sound)
+        return good
+
+    monkeypatch.setattr(predict, "_profile", profile)
+    path = derived_cache_path("white-noise", "profile-44100-7-2")
+    assert path is not None
+    save_array(path, np.array([0.5, bad, 0.5, 0.5]), peaks=np.full(4, 0.25))
+    predict._loop_bins.cache_clear()
+    energy, _ = predict._loop_bins("white-noise", 7, 44_100, 2)
+    predict._loop_bins.cache_clear()
+    assert made == ["white-noise"] and np.array_equal(energy, good[0])
