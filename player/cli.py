@@ -25,7 +25,9 @@ from player.durations import format_clock, format_duration, parse_duration
 from player.errors import DeviceError, ExportError, PlayerError, ScriptError, UsageError, VoiceError
 from player.export import FORMATS, TRANSCRIPTS, ExportOptions, check_targets, format_for
 from player.export.formats import BITRATE_RANGE, TARGET_RANGE, encoding_for
-from player.schema import ENGINES
+from player.schema import ENGINES, OPTION_FIELDS, Field, number_problem
+from player.untrusted import control_problem, printable
+from player.userfiles import describe_os_error
 
 if TYPE_CHECKING:
     from player.export import ExportResult
@@ -49,15 +51,18 @@ class PracticeGroup(click.Group):
             return super().invoke(ctx)
         except ScriptError as error:
             for problem in error.problems:
-                click.echo(str(problem), err=True)
+                click.echo(printable(str(problem)), err=True)
             count = len(error.problems)
             click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
             sys.exit(error.exit_code)
         except PlayerError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: {printable(str(error))}", err=True)
             sys.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
+        except OSError as error:  # the system refused (a name too long, a full disk): not a bug
+            click.echo(f"Error: {printable(describe_os_error(error))}", err=True)
+            sys.exit(1)
         except Exception as error:  # a bug, not a user error: a report, and one line
             if ctx.meta.get("debug"):
                 raise
@@ -72,14 +77,51 @@ class PracticeGroup(click.Group):
             sys.exit(130)
 
 
+def _count(number: int, noun: str) -> str:
+    """'1 chapter', '3 chapters'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _duration_option(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    """Parse a duration option (`10m`, `90s`, `1m30s`) for click."""
+    """Parse a duration option (`10m`, `90s`, `1m30s`) for click, within the format's limits."""
     if value is None:
         return None
     try:
-        return parse_duration(value)
+        seconds = parse_duration(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
+    spec = OPTION_FIELDS.get(param.opts[0]) if param.opts else None  # the timer checks its own
+    problem = None if spec is None else number_problem(seconds, spec, format_duration)
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return seconds
+
+
+class FiniteRange(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2
+    """A float within [low, high], checked by the same rule as a script's numbers (so never NaN)."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.spec = Field("number", "", minimum=low, maximum=high)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        """The number, or a click error saying what is wrong with it."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"'{value}' is not a number", param, ctx)
+        problem = number_problem(number, self.spec)
+        if problem is not None:
+            self.fail(problem, param, ctx)
+        return number
+
+
+def _option_range(option: str) -> FiniteRange:
+    """The range a session option shares with the script key it overrides."""
+    spec = OPTION_FIELDS[option]
+    assert spec.minimum is not None and spec.maximum is not None
+    return FiniteRange(spec.minimum, spec.maximum)
 
 
 def session_options(command: F) -> F:
@@ -89,11 +131,11 @@ def session_options(command: F) -> F:
                      help="Fill a script variable, e.g. --set name=Sam (repeatable)."),
         click.option("--length", callback=_duration_option, metavar="DURATION",
                      help="Target length, e.g. 10m: flexible pauses stretch or shrink to fit."),
-        click.option("--pace", type=click.FloatRange(0.25, 4.0), metavar="FACTOR",
+        click.option("--pace", type=_option_range("--pace"), metavar="FACTOR",
                      help="Multiply every pause (0.5 brisker, 2.0 slower)."),
         click.option("--engine", type=click.Choice(ENGINES), help="Speech engine."),
         click.option("--voice", metavar="ID", help="An engine voice id (see the engine's voices)."),
-        click.option("--rate", type=click.FloatRange(0.5, 2.0), metavar="FACTOR",
+        click.option("--rate", type=_option_range("--rate"), metavar="FACTOR",
                      help="Speaking rate: 1.0 is the engine's normal pace."),
     ]
     for option in reversed(options):
@@ -214,6 +256,7 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
     from player.library import resolve_script
     from player.script import load_script
     from player.timeline import estimate_timeline
+    from player.usedfiles import outside_folder
 
     overrides = _overrides(set_vars, length, pace, engine, voice, rate)
     problems = []
@@ -225,8 +268,10 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
             problems.extend(error.problems)
             continue
         chapters = ", ".join(chapter.title for chapter in timeline.chapters) or "none"
-        click.echo(f"{script.source}: ok, about {format_duration(timeline.seconds)}, "
-                   f"{len(timeline.chapters)} chapters ({chapters})")
+        click.echo(f"{printable(str(script.source))}: ok, about {format_duration(timeline.seconds)}, "
+                   f"{_count(len(timeline.chapters), 'chapter')} ({chapters})")
+        for path in outside_folder(script):
+            click.echo(f"  uses a file outside its folder: {printable(str(path))}")
     if problems:
         raise ScriptError(problems)
 
@@ -255,7 +300,7 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
                          _overrides(set_vars, length, pace, engine, voice, rate))
     timeline = _compile(script)
     rate_hz = timeline.sample_rate
-    click.echo(f"{script.title} ({script.source})")
+    click.echo(f"{script.title} ({printable(str(script.source))})")
     chapter_starts = {chapter.start: chapter.title for chapter in timeline.chapters}
     for mark in timeline.steps:
         if mark.kind == "chapter":
@@ -265,7 +310,7 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
         if mark.kind == "pause" and "flexible" in mark.label:
             label = f"{format_duration(mark.length / rate_hz)} (flexible, written {mark.label.split()[0]})"
         click.echo(f"{format_clock(mark.start / rate_hz)}  {mark.kind:<8} {label}")
-    click.echo(f"\n{len(chapter_starts)} chapters; total {format_clock(timeline.seconds)} "
+    click.echo(f"\n{_count(len(chapter_starts), 'chapter')}; total {format_clock(timeline.seconds)} "
                f"({timeline.length:,} samples at {rate_hz} Hz)")
     if plot_path is not None:
         from player.plot import plot_timeline
@@ -286,7 +331,7 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
 @click.option("--bitrate", type=click.IntRange(*BITRATE_RANGE), metavar="KBPS",
               help="kbit/s for mp3, m4a, ogg (default 128 stereo / 96 mono; ogg 96 / 64).")
 @click.option("--sample-rate", type=int, metavar="HZ", help="Output sample rate (default 44100; ogg 48000).")
-@click.option("--loudness", type=click.FloatRange(*TARGET_RANGE), metavar="LUFS",
+@click.option("--loudness", type=FiniteRange(*TARGET_RANGE), metavar="LUFS",
               help="Mastering target (default -16 LUFS stereo, -19 mono; true peak stays under -1 dBTP).")
 @click.option("--no-master", is_flag=True, help="Leave the loudness as mixed.")
 @click.option("--transcript", "transcripts", multiple=True, type=click.Choice(TRANSCRIPTS),
@@ -326,6 +371,8 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
 
     if output is not None and folder is not None:
         raise UsageError("give either -o FILE (one script) or -d DIR (any number), not both")
+    if album is not None and (bad := control_problem(album)) is not None:
+        raise UsageError(f"--album {bad}")  # it would go into every file's tags
     if len(script_names) > 1 and folder is None:
         raise UsageError("several scripts need -d DIR: each is written there, named after the script")
     options = ExportOptions(format=fmt, mono=mono, bitrate=bitrate, sample_rate=sample_rate, loudness=loudness,
@@ -397,10 +444,12 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
         try:
             # The reorientation has no flexible pauses: the batch's length and pace are not its own.
             wanted = replace(overrides, length=None, pace=None) if name == REORIENT else overrides
-            loaded.append((name, load_script(resolve_script(name), wanted)))
+            # A --set name may be meant for only some of the scripts: checked across them below.
+            loaded.append((name, load_script(resolve_script(name), replace(wanted, strict_vars=False))))
         except PlayerError as error:
             _print_error(error)
             failed.append((name, _summary_of(error)))
+    _check_batch_vars(overrides, [script for _, script in loaded], len(failed))
     taken: dict[Path, str] = {}
     plans: list[tuple[str, Script, Path, int]] = []
     for name, script in loaded:
@@ -410,8 +459,13 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
             click.echo(f"Error: {message}", err=True)
             failed.append((name, message))
             continue
+        try:  # one script that cannot reach --length must not stop the others
+            work = estimate_timeline(script).length * (2 if options.master else 1)
+        except PlayerError as error:
+            _print_error(error, prefix=f"{name}: ")
+            failed.append((name, _summary_of(error)))
+            continue
         taken[target] = name
-        work = estimate_timeline(script).length * (2 if options.master else 1)
         plans.append((name, script, target, work))
     written: list[ExportResult] = []
     with _progress(f"Exporting {len(plans)} practices", sum(p[3] for p in plans), enabled=not quiet) as advance:
@@ -439,6 +493,21 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
         for name, reason in failed:
             click.echo(f"  {name}: {reason}", err=True)
         sys.exit(1)
+
+
+def _check_batch_vars(overrides: Overrides, scripts: list[Script], failed: int) -> None:
+    """A --set name that no script of the batch knows is a misspelling: stop before any work."""
+    if failed:
+        return  # a script that did not load may be the one that knows it
+    from player.script import did_you_mean
+    from player.support import SUPPORT_VAR
+
+    # support is always known: every practice speaks it at the close when it is given.
+    known = sorted({name for script in scripts for name in script.variables} | {SUPPORT_VAR})
+    for name in overrides.vars:
+        if name not in known:
+            raise UsageError(f"--set {name}: none of these scripts has a variable '{name}'"
+                             f"{did_you_mean(name, known)}")
 
 
 def _print_error(error: PlayerError, prefix: str = "") -> None:
@@ -548,7 +617,7 @@ def devices() -> None:
 def sounds(preview: str | None, output: Path | None) -> None:
     """List the built-in ambient beds and chimes, or hear one.
 
-    Beds go under `ambient:` in a script (or `--ambient`), chimes in `- chime:` steps.
+    Beds go under `ambient:` in a script (or `practice timer --ambient`), chimes in `- chime:` steps.
     A file path works wherever a name does.
 
     \b

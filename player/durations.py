@@ -54,6 +54,8 @@ def format_duration(seconds: float) -> str:
     """A short human form: 0:05.0 below a minute, 12:30 or 1:02:03 above."""
     if seconds < 60:
         return f"{seconds:.1f}s"
+    if not seconds < 1e7:  # beyond any session (or not finite): no clock of a hundred digits
+        return f"{seconds:.3g}s"
     whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)

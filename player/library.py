@@ -43,9 +43,10 @@ def builtin_names() -> list[str]:
 def resolve_script(name_or_path: str) -> Path:
     """A script path: an existing file, or the built-in practice of that name."""
     path = Path(name_or_path)
-    if path.exists() or path.suffix in (".yaml", ".yml") or "/" in name_or_path:
+    stem = path.stem if path.suffix in (".yaml", ".yml") else name_or_path
+    if path.exists() or "/" in name_or_path or (stem != name_or_path and stem not in builtin_names()):
         return path
-    builtin = builtin_folder() / f"{name_or_path}.yaml"
+    builtin = builtin_folder() / f"{stem}.yaml"
     if builtin.exists():
         return builtin
     names = builtin_names()

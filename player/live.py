@@ -114,12 +114,17 @@ class LivePlayer:
         self.underruns = 0
         self.frames = 0
         self.reached_end = False
+        self.failure: Exception | None = None
+        """What stopped the mixer thread, raised again by play() (never silence forever)."""
 
     def _feed(self) -> None:
         """Worker thread: render blocks ahead of the play head into the bounded queue."""
         drain = 0
         while not self.stopping.is_set():
-            block = self.session.next_block(BLOCK_FRAMES)
+            try:
+                block = self.session.next_block(BLOCK_FRAMES)
+            except Exception as error:  # a bug (NonFiniteAudio, say): end the stream, raise it in play()
+                self.failure, block, drain = error, None, DRAIN_BLOCKS
             if block is None and drain < DRAIN_BLOCKS:
                 # Stopping the stream drops what still sits in the device's buffer: send
                 # silence first, so the last words are heard to their end.
@@ -182,6 +187,8 @@ class LivePlayer:
         finally:
             self.stopping.set()
             feeder.join(timeout=1.0)
+        if self.failure is not None:
+            raise self.failure
         if not self.reached_end and not interrupted:
             raise DeviceError("the sound device stopped during playback (was it unplugged?); "
                               "play again, or choose another with --device")

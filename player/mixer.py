@@ -23,6 +23,18 @@ CHANNELS = 2
 Block = npt.NDArray[np.float32]
 
 
+class NonFiniteAudio(RuntimeError):
+    """A bug, not a user error: a NaN or infinite sample, stopped before a listener hears it."""
+
+
+def assert_finite(block: Block, where: str) -> Block:
+    """The block itself, or NonFiniteAudio: NaN becomes full-scale noise or DC in a player."""
+    if not np.isfinite(block).all():
+        bad = int(np.size(block) - np.count_nonzero(np.isfinite(block)))
+        raise NonFiniteAudio(f"{where} made {bad} samples that are not finite numbers (NaN or infinite)")
+    return block
+
+
 class Mixer:
     """Mixes a Timeline's placed sounds and its ambient beds into stereo blocks."""
 
@@ -51,7 +63,7 @@ class Mixer:
         """
         context = LOOKAROUND
         raw = self._mix(start - context, frames + 2 * context, voice_gain, ambient_gain)
-        return limit(raw, context, ceiling)
+        return assert_finite(limit(raw, context, ceiling), "the mixer")
 
     def _mix(self, start: int, frames: int, voice_gain: float, ambient_gain: float) -> Block:
         """Voice and bed summed, before the limiter."""

@@ -165,6 +165,8 @@ class Script:
     pace: float = 1.0
     length: float | None = None
     on_exit: tuple[Step, ...] = ()
+    variables: frozenset[str] = frozenset()
+    """Every variable the script defines or fills in (what --set may name)."""
 
     @property
     def name(self) -> str:

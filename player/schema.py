@@ -6,6 +6,8 @@ generated from them, so the two can never disagree.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -199,3 +201,37 @@ STEP_FORMS: dict[str, StepForm] = {
 }
 
 STEP_NAMES = tuple(STEP_FORMS)
+
+OPTION_FIELDS: dict[str, Field] = {
+    # The command line's numbers, checked by the same rule as a script's.
+    "--length": TOP_FIELDS["length"],
+    "--pace": TOP_FIELDS["pace"],
+    "--rate": VOICE_FIELDS["rate"],
+    "--settle": Field("duration", "quiet before the first word", minimum=0.0, maximum=MAX_PAUSE_SECONDS),
+    "--linger": Field("duration", "the bed after the last step", minimum=0.0, maximum=MAX_SESSION_SECONDS),
+}
+
+
+def number_problem(value: object, spec: Field, show: Callable[[float], str] = str) -> str | None:
+    """Why a number does not fit its field (not finite, not whole, out of range), or None.
+
+    The one check every number from a script or the command line passes: comparisons with NaN
+    are all false, so finiteness is checked first and explicitly.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"must be a finite number, not {value}"
+    if spec.kind == "integer" and not isinstance(value, int):
+        return f"must be a whole number, not {value}"
+    if spec.minimum is not None and value < spec.minimum:
+        return f"must be at least {show(spec.minimum)}, not {show(value)}"
+    if spec.maximum is not None and value > spec.maximum:
+        return f"must be at most {show(spec.maximum)}, not {show(value)}"
+    return None
+
+
+def check_number(value: float, low: float, high: float, what: str) -> float:
+    """A finite number within [low, high]; ValueError saying which limit it breaks otherwise."""
+    problem = number_problem(value, Field("number", what, minimum=low, maximum=high))
+    if problem is not None:
+        raise ValueError(f"{what} {problem}")
+    return value

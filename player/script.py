@@ -34,7 +34,9 @@ from player.model import (
 )
 from player.sounds.catalog import BEDS, CHIMES, is_path
 from player.support import SUPPORT_VAR, support_problem, with_support
-from player.text import split_say
+from player.text import Spoken, split_say
+from player.untrusted import MAX_SET_CHARS, control_problem, printable
+from player.userfiles import MAX_AUDIO_BYTES, MAX_COVER_BYTES, UserFileError, check_regular, read_head
 from player.voices.piper import is_voice_path
 from player.yamlnodes import compose_file, problem_at, scalar_value
 
@@ -52,6 +54,8 @@ class Overrides:
     engine: str | None = None
     voice: str | None = None
     rate: float | None = None
+    strict_vars: bool = True
+    """A --set name the script does not know is an error (a batch checks names across its scripts)."""
 
 
 def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -67,7 +71,12 @@ def parse_set_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not _VAR_NAME.match(key):
-            raise UsageError(f"--set takes KEY=VALUE (for example --set name=Sam), not '{pair}'")
+            raise UsageError(f"--set takes KEY=VALUE (for example --set name=Sam), not '{printable(pair)}'")
+        bad = control_problem(value)
+        if bad is not None:
+            raise UsageError(f"--set {key}: the value {bad}")
+        if len(value) > MAX_SET_CHARS:
+            raise UsageError(f"--set {key}: the value is {len(value):,} characters; the limit is {MAX_SET_CHARS:,}")
         problem = support_problem(value) if key == SUPPORT_VAR else None
         if problem is not None:
             raise UsageError(f"--set {SUPPORT_VAR}: {problem}")
@@ -96,6 +105,8 @@ class _Builder:
         self.overrides = overrides
         self.problems: list[Problem] = []
         self.vars: dict[str, str] = {}
+        self.used: set[str] = set()
+        """Every `{name}` the script's texts ask for."""
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -157,12 +168,15 @@ class _Builder:
             self.problem(node, f"'{name}' must be one of {choices}, not '{text}'"
                          f"{did_you_mean(text, spec.choices)}")
             return None
+        if spec.template:
+            filled = self.fill(node, name, text)
+            if filled is None:
+                return None
+            text = filled
         if kind == "text" and len(text) > schema.MAX_TEXT_CHARS:
             self.problem(node, f"'{name}' is {len(text):,} characters; the limit for one text is "
                          f"{schema.MAX_TEXT_CHARS:,}")
             return None
-        if spec.template:
-            return self.fill(node, text)
         return text
 
     def number(self, node: Node, name: str, spec: schema.Field, raw: object) -> float | int | None:
@@ -182,37 +196,45 @@ class _Builder:
             self.problem(node, f"'{name}' must be a whole number, not '{raw}'")
             return None
         show = format_duration if spec.kind == "duration" else str
-        if spec.minimum is not None and number < spec.minimum:
-            self.problem(node, f"'{name}' must be at least {show(spec.minimum)}, not {show(number)}")
-            return None
-        if spec.maximum is not None and number > spec.maximum:
-            self.problem(node, f"'{name}' must be at most {show(spec.maximum)}, not {show(number)}"
-                         f"{_limit_note(name, spec)}")
+        problem = schema.number_problem(number, spec, show)
+        if problem is not None:
+            note = _limit_note(name, spec) if "at most" in problem else ""
+            self.problem(node, f"'{name}' {problem}{note}")
             return None
         return number
 
-    def fill(self, node: Node, text: str) -> str:
-        """Fill `{var}` templates; `{{` and `}}` stand for literal braces."""
+    def fill(self, node: Node, name: str, text: str) -> str | None:
+        """Fill `{var}` templates; `{{` and `}}` stand for literal braces; None if it grows past the limit."""
         missing: list[str] = []
+        # Variables multiply text: count the filled length as it grows, and stop filling past the
+        # limit rather than build a string of gigabytes.
+        grown = [len(text)]
 
         def substitute(match: re.Match[str]) -> str:
             token = match.group(0)
             if token in ("{{", "}}"):
+                grown[0] -= 1
                 return token[0]
             if token in ("{", "}"):
                 missing.append("stray '" + token + "' (write '" + token * 2 + "' for a brace)")
                 return token
-            name = match.group(1).strip()
-            if name in self.vars:
-                return self.vars[name]
-            hint = did_you_mean(name, list(self.vars))
-            missing.append(f"unknown variable '{{{name}}}'{hint}: define it under vars: or "
-                           f"give --set {name}=VALUE")
+            var = match.group(1).strip()
+            self.used.add(var)
+            if var in self.vars:
+                grown[0] += len(self.vars[var]) - len(token)
+                return self.vars[var] if grown[0] <= schema.MAX_TEXT_CHARS else ""
+            hint = did_you_mean(var, list(self.vars))
+            missing.append(f"unknown variable '{{{var}}}'{hint}: define it under vars: or "
+                           f"give --set {var}=VALUE")
             return token
 
         filled = _TEMPLATE.sub(substitute, text)
         for message in missing:
             self.problem(node, message)
+        if grown[0] > schema.MAX_TEXT_CHARS:
+            self.problem(node, f"'{name}' is {grown[0]:,} characters with its variables filled in; the limit "
+                         f"for one text is {schema.MAX_TEXT_CHARS:,}")
+            return None
         return filled
 
     def fields(self, node: Node, what: str, specs: dict[str, schema.Field]) -> dict[str, object]:
@@ -256,6 +278,7 @@ class _Builder:
         voice = self.voice(top.get("voice"))
         ambient = self.ambient(top.get("ambient"))
         tags = self.names(top["tags"], "tags") if "tags" in top else ()
+        self.check_set_names(top.get("vars"))
         if support:  # spoken after the last words of the practice and of its own safe exit
             where = self.where(top["support"]) if "support" in top else Where(self.display)
             steps, on_exit = with_support(steps, support, where), with_support(on_exit, support, where)
@@ -281,6 +304,7 @@ class _Builder:
             pace=_num(simple.get("pace"), 1.0),
             length=_opt_num(simple.get("length")),
             on_exit=on_exit,
+            variables=frozenset(self.defined_vars(top.get("vars")) | self.used),
         )
         script = self.apply_overrides(script)
         self.check_limits(root, script)
@@ -293,10 +317,9 @@ class _Builder:
             return None
         path = self.folder / str(value)
         try:
-            with path.open("rb") as stream:
-                head = stream.read(8)
-        except OSError as error:
-            self.problem(node, f"cannot read the cover image {value}: {error.strerror or error}")
+            head = read_head(path, 8, MAX_COVER_BYTES)
+        except UserFileError as error:
+            self.problem(node, f"cannot use the cover image: {error}")
             return None
         if image_mime(head) is None:
             self.problem(node, f"the cover image {value} is not a JPEG or PNG file")
@@ -333,9 +356,39 @@ class _Builder:
                     if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
                         self.problem(value_node, f"variable '{key}' must be text or a number")
                         continue
+                    if len(str(value)) > schema.MAX_TEXT_CHARS:
+                        self.problem(value_node, f"variable '{key}' is {len(str(value)):,} characters; the limit "
+                                     f"is {schema.MAX_TEXT_CHARS:,}")
+                        continue
                     values[key] = str(value)
-        values.update(self.overrides.vars)
+        for key, value in self.overrides.vars.items():
+            # parse_set_options checks these too; a caller of the API may not have used it.
+            bad = control_problem(value) or (None if len(value) <= MAX_SET_CHARS else
+                                            f"is {len(value):,} characters; the limit is {MAX_SET_CHARS:,}")
+            if bad is not None:
+                self.problems.append(Problem(self.display, 0, 0, f"--set {key}: the value {bad}"))
+                continue
+            values[key] = value
         return values
+
+    @staticmethod
+    def defined_vars(vars_node: Node | None) -> set[str]:
+        """The names under `vars:`."""
+        if not isinstance(vars_node, MappingNode):
+            return set()
+        return {str(scalar_value(k)) for k, _ in vars_node.value if isinstance(k, ScalarNode)}
+
+    def check_set_names(self, vars_node: Node | None) -> None:
+        """A --set name the script neither defines nor uses is a misspelling, never silently ignored."""
+        if not self.overrides.strict_vars:
+            return
+        # support is always known: every practice speaks it at the close when it is given.
+        known = sorted(self.defined_vars(vars_node) | self.used | {SUPPORT_VAR})
+        for name in self.overrides.vars:
+            if name not in known:
+                offer = f"; its variables: {', '.join(known)}" if known else "; it has no variables"
+                self.problems.append(Problem(self.display, 0, 0, f"--set {name}: this script has no variable "
+                                             f"'{name}'{did_you_mean(name, known)}{offer}"))
 
     def durations(self, node: Node, what: str) -> tuple[float, ...]:
         """A list of durations (the length variants a script declares)."""
@@ -410,8 +463,10 @@ class _Builder:
         if sound is None:
             return
         if is_path(sound):
-            if not Path(sound).exists():
-                self.problems.append(Problem(where.file, where.line, where.column, f"no such file: {sound}"))
+            try:
+                check_regular(Path(sound), MAX_AUDIO_BYTES)
+            except UserFileError as error:
+                self.problems.append(Problem(where.file, where.line, where.column, str(error)))
             return
         names = {"chime": CHIMES, "bed": BEDS}.get(kind)
         if names is not None and sound not in names:
@@ -514,9 +569,12 @@ class _Builder:
         """The dataclass for a checked step."""
         if name == "say":
             try:
-                split_say(str(values["text"]))
+                parts = split_say(str(values["text"]))
             except ValueError as error:
                 self.problem(node, str(error))
+                return None
+            if not any(isinstance(part, Spoken) for part in parts):
+                self.problem(node, "'say' has no words to speak; for quiet, use '- pause: SECONDS'")
                 return None
             return Say(text=str(values["text"]), where=where, rate=_opt_num(values.get("rate")),
                        voice=self.voice_name(values.get("voice"), where),
@@ -590,8 +648,14 @@ class _Builder:
     # -- after building --------------------------------------------------------------------------
 
     def apply_overrides(self, script: Script) -> Script:
-        """Command-line values win over the file's."""
+        """Command-line values win over the file's (checked by the same rule as the file's)."""
         o = self.overrides
+        for option, given in (("--length", o.length), ("--pace", o.pace), ("--rate", o.rate)):
+            spec = schema.OPTION_FIELDS[option]
+            show = format_duration if spec.kind == "duration" else str
+            problem = None if given is None else schema.number_problem(given, spec, show)
+            if problem is not None:
+                raise UsageError(f"{option} {problem}")
         voice = script.voice
         if o.engine is not None:
             voice = replace(voice, engine=o.engine)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from player.durations import parse_duration
+from player.durations import format_duration, parse_duration
+from player.schema import STEP_FORMS, number_problem
 from player.voices.textprep import ends_with_abbreviation
 
 ELLIPSIS_PAUSE = 0.7
@@ -17,6 +18,8 @@ _PAUSE_MARK = re.compile(r"\[\s*pause\s+([^\]]*)\]", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[A-Z0-9\"'(])")
 # An ellipsis followed by more words: the words after it come after a short pause.
 _ELLIPSIS_BREAK = re.compile(r"(?:\.\.\.+|…)(?=\s+\S)")
+_WORD = re.compile(r"\w")
+"""A sentence is spoken only if it holds a letter or a digit."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,11 @@ def split_say(text: str) -> list[Spoken | InlinePause]:
     for match in _PAUSE_MARK.finditer(text):
         parts.extend(_sentences(text[position:match.start()]))
         try:
-            parts.append(InlinePause(parse_duration(match.group(1).strip())))
+            seconds = parse_duration(match.group(1).strip())
+            problem = number_problem(seconds, STEP_FORMS["pause"].fields["seconds"], format_duration)
+            if problem is not None:
+                raise ValueError(f"a pause {problem} (the limit for a single pause is 1 h)")
+            parts.append(InlinePause(seconds))
         except ValueError as error:
             raise ValueError(f"inline {match.group(0)}: {error}") from None
         position = match.end()
@@ -55,6 +62,8 @@ def _sentences(chunk: str) -> list[Spoken | InlinePause]:
     """
     parts: list[Spoken | InlinePause] = []
     text = " ".join(chunk.split())
+    if not _WORD.search(text):
+        return parts  # punctuation alone ("...", "?") says nothing: no engine is asked to speak it
     start = 0
     for match in _ELLIPSIS_BREAK.finditer(text):
         parts.extend(_split_sentences(text[start:match.end()]))
@@ -72,10 +81,10 @@ def _split_sentences(text: str) -> list[Spoken | InlinePause]:
     for match in _SENTENCE_END.finditer(text):
         if ends_with_abbreviation(text[start:match.start()]):
             continue
-        if text[start:match.start()].strip():
+        if _WORD.search(text[start:match.start()]):
             sentences.append(Spoken(text[start:match.start()].strip()))
         start = match.end()
-    if text[start:].strip():
+    if _WORD.search(text[start:]):
         sentences.append(Spoken(text[start:].strip()))
     return sentences
 

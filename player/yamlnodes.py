@@ -7,12 +7,15 @@ only a string to refuse, and aliases are counted on the graph before anything is
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from player.errors import Problem, ScriptError
+from player.untrusted import control_problem
+from player.userfiles import UserFileError, read_regular
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 10_000
@@ -34,20 +37,15 @@ def problem_at(file: str, node: Node | None, message: str) -> Problem:
 def compose_file(path: Path, display: str) -> Node:
     """The node graph of one YAML file, or a ScriptError saying exactly where it went wrong."""
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ScriptError([Problem(display, 0, 0, "no such file")]) from None
-    except OSError as error:
-        raise ScriptError([Problem(display, 0, 0, f"cannot read: {error.strerror}")]) from None
-    if size > MAX_FILE_BYTES:
-        raise ScriptError([Problem(
-            display, 0, 0,
-            f"file is {size:,} bytes; a script may be at most {MAX_FILE_BYTES:,} bytes (1 MB)",
-        )])
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ScriptError([Problem(display, 0, 0, f"cannot read: {error.strerror}")]) from None
+        raw = read_regular(path, MAX_FILE_BYTES)  # never a FIFO or a device: those would hang
+    except UserFileError as error:
+        message = str(error)
+        if message.startswith("no such file"):
+            message = "no such file"
+        elif "; the limit is" in message:
+            message = (f"file is {path.stat().st_size:,} bytes; a script may be at most {MAX_FILE_BYTES:,} "
+                       "bytes (1 MB)")
+        raise ScriptError([Problem(display, 0, 0, message)]) from None
     return compose_text(raw, display)
 
 
@@ -61,11 +59,14 @@ def compose_text(raw: bytes, display: str) -> Node:
             display, line, column, "not UTF-8 text (is this a script, or a binary file?)",
         )]) from None
     try:
-        _check_depth(text, display)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text, display)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = f"not valid YAML: {error.problem or error.context}"
+        if (error.context_mark is not None and "quoted scalar" in (error.context or "")
+                and "end of stream" in (error.problem or "")):
+            # The scanner notices at the end of the file; the mistake is where the quote opened.
+            mark, message = error.context_mark, "not valid YAML: this quote is never closed"
         if mark is None:
             raise ScriptError([Problem(display, 0, 0, message)]) from None
         raise ScriptError([Problem(display, mark.line + 1, mark.column + 1, message)]) from None
@@ -82,20 +83,79 @@ def compose_text(raw: bytes, display: str) -> Node:
     return node
 
 
-def _check_depth(text: str, display: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH, from the event stream (composing it would recurse)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-                raise ScriptError([Problem(display, line, column,
-                                           f"lists and mappings nest more than {MAX_DEPTH} deep here; "
-                                           "a script needs only a few levels")])
-        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            depth -= 1
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML was built with it: a 1 MB script in a fraction of a second."""
+_RESOLVER: Any = yaml.resolver.Resolver()  # untyped in PyYAML's stubs
+
+
+def _compose(text: str, display: str) -> Node | None:
+    """Parse once into the node graph, refusing nesting deeper than MAX_DEPTH as it goes.
+
+    A loop over the event stream instead of PyYAML's recursive composer: a deeply nested file
+    can neither hit Python's recursion limit nor be parsed twice. Positions, tags and anchors
+    are kept exactly as PyYAML's composer keeps them.
+    """
+    loader: Any = _LOADER(text)  # the C and the Python parsers share no typed interface
+    try:
+        anchors: dict[str, Node] = {}
+        stack: list[tuple[Node, list[Node]]] = []
+        root: Node | None = None
+        documents = 0
+        while loader.check_event():
+            event = loader.get_event()
+            node: Node | None = None
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _at(display, event, "a script is one YAML document: remove the second '---'")
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    raise _at(display, event, f"the alias *{event.anchor} names no anchor")
+                node = anchors[event.anchor]
+            elif isinstance(event, yaml.ScalarEvent):
+                tag = event.tag if event.tag not in (None, "!") else _RESOLVER.resolve(
+                    ScalarNode, event.value, event.implicit)
+                node = ScalarNode(tag, event.value, *_marks(event), style=event.style)
+            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                if len(stack) >= MAX_DEPTH:
+                    raise _at(display, event, f"lists and mappings nest more than {MAX_DEPTH} deep here; "
+                              "a script needs only a few levels")
+                kind = SequenceNode if isinstance(event, yaml.SequenceStartEvent) else MappingNode
+                tag = event.tag if event.tag not in (None, "!") else _RESOLVER.resolve(kind, None, event.implicit)
+                collection: Node = kind(tag, [], _marks(event)[0], None, flow_style=event.flow_style)
+                if event.anchor is not None:
+                    anchors[event.anchor] = collection  # before its children: a self-reference is caught later
+                stack.append((collection, []))
+                continue
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                node, items = stack.pop()
+                node.end_mark = event.end_mark
+                if isinstance(node, MappingNode):
+                    items = list(zip(items[::2], items[1::2], strict=True))  # type: ignore[arg-type]
+                node.value = items
+            if node is None:
+                continue
+            if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+                anchors[event.anchor] = node
+            if stack:
+                stack[-1][1].append(node)
+            else:
+                root = node
+        return root
+    finally:
+        loader.dispose()
+
+
+def _marks(event: yaml.Event) -> tuple[Any, Any]:
+    """An event's start and end marks (libyaml's own Mark type, or PyYAML's: both have line and column)."""
+    return event.start_mark, event.end_mark
+
+
+def _at(display: str, event: yaml.Event, message: str) -> ScriptError:
+    """A ScriptError at an event's position."""
+    mark = event.start_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    return ScriptError([Problem(display, line, column, message)])
 
 
 def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
@@ -130,6 +190,8 @@ def _check_graph(root: Node, display: str) -> None:
             continue
         if key in in_progress:
             raise ScriptError([problem_at(display, node, "an alias refers to itself (a recursive anchor)")])
+        if isinstance(node, ScalarNode) and (bad := control_problem(node.value)) is not None:
+            problems.append(problem_at(display, node, f"this text {bad}"))
         if node.tag not in ALLOWED_TAGS:
             problems.append(problem_at(
                 display, node,

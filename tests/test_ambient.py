@@ -230,7 +230,7 @@ def test_practice_sounds_lists_and_previews(tmp_path: Path) -> None:
 def test_built_in_beds_are_cached_after_the_first_render(private_cache: Path) -> None:
     _load.cache_clear()
     bed_loop("white-noise")
-    assert list((private_cache / "beds").glob("white-noise-v*.npy"))
+    assert list((private_cache / "beds").glob("white-noise-v*.npz"))
 
 
 def test_a_bed_from_an_mp3_file_is_decoded_resampled_and_looped(

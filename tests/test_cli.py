@@ -41,7 +41,7 @@ def test_check_reports_every_file_and_fails_if_any_is_bad(write_script: WriteScr
     bad = write_script("title: Bad\nsteps:\n  - pause: {seconds: x}\n", "bad.yaml")
     code, out, err = run("check", str(good), str(bad))
     assert code == 1
-    assert f"{good}: ok, about" in out and "1 chapters (One)" in out
+    assert f"{good}: ok, about" in out and "1 chapter (One)" in out
     assert f"{bad}:3:22: 'seconds': 'x' is not a duration" in err
 
 
@@ -98,7 +98,7 @@ def test_show_lists_steps_chapters_and_the_exact_total(write_script: WriteScript
     assert code == 0, err
     assert "== Start ==" in out
     assert "(flexible, written 5.0s)" in out
-    assert "1 chapters; total 00:30.0 (1,323,000 samples at 44100 Hz)" in out
+    assert "1 chapter; total 00:30.0 (1,323,000 samples at 44100 Hz)" in out
 
 
 @pytest.mark.real

@@ -7,6 +7,7 @@ was; without `overwrite`, an existing file is never replaced.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 import os
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from player.errors import ExportError
-from player.export.formats import FORMATS, Encoding, encoding_for, format_for
+from player.errors import ExportError, UsageError
+from player.export.formats import FORMATS, TARGET_RANGE, Encoding, encoding_for, format_for
 from player.export.transcripts import TRANSCRIPTS, transcript
+from player.schema import check_number
 from player.support import SUPPORT_VAR, comment_with_support
 
 # The mixer, the meters and the taggers (numpy, scipy, mutagen) are imported by the functions
@@ -140,15 +142,25 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
     target = None
     if options.master:
         target = options.loudness if options.loudness is not None else default_target(encoding.channels)
+        try:
+            check_number(target, *TARGET_RANGE, "the loudness target")
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     budget = work_for(mixer, options)
     counted = _Counter(advance)
-    with _staged(path, fmt.name, options.overwrite) as temporary:
+    written: list[Path] = []
+    # Everything is staged, and moved into place only once all of it is written: a transcript
+    # that fails (a full disk) leaves neither itself nor the audio behind.
+    with contextlib.ExitStack() as staged:
+        temporary = staged.enter_context(_staged(path, fmt.name, options.overwrite))
         mixed, final = _master_and_encode(mixer, temporary, encoding, metadata, target, counted, path.name)
         write_metadata(temporary, fmt.name, metadata)
+        for kind in options.transcripts:
+            text_path = path.with_suffix(f".{kind}")
+            text = transcript(kind, mixer.timeline, metadata.title, metadata.artist)
+            _write_staged(staged.enter_context(_staged(text_path, kind, options.overwrite)), text, text_path)
+            written.append(text_path)
     counted.advance(max(0, budget - counted.done))  # passes that were not needed
-    written = [_write_text(path.with_suffix(f".{kind}"),
-                           transcript(kind, mixer.timeline, metadata.title, metadata.artist), options.overwrite)
-               for kind in options.transcripts]
     return ExportResult(path=path, transcripts=tuple(written), encoding=encoding, mixed=mixed,
                         final=final, target=target, seconds=mixer.length / mixer.timeline.sample_rate,
                         bytes=path.stat().st_size)
@@ -343,9 +355,10 @@ def _move_into_place(temporary: Path, path: Path, overwrite: bool) -> None:
         raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
 
 
-def _write_text(path: Path, text: str, overwrite: bool) -> Path:
-    """A text file written atomically, like the audio."""
-    with _staged(path, path.suffix.lstrip("."), overwrite) as temporary:
+def _write_staged(temporary: Path, text: str, path: Path) -> None:
+    """A transcript's text into its temporary file; a full disk is an ExportError naming the file."""
+    try:
         temporary.write_text(text, encoding="utf-8")
-    return path
+    except OSError as error:
+        raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
 

@@ -16,7 +16,7 @@ from player import SAMPLE_RATE
 from player.errors import ExportError
 from player.export.formats import FORMATS, Encoding, Format
 from player.ffmpeg import ffmpeg_exe
-from player.mixer import Block
+from player.mixer import Block, assert_finite
 
 
 def feed_ffmpeg(arguments: list[str], blocks: Iterable[Block], channels: int, what: str) -> str:
@@ -123,4 +123,5 @@ def _output_arguments(fmt: Format, path: Path) -> list[str]:
 def _write_blocks(stream: IO[bytes], blocks: Iterable[Block]) -> None:
     """Write blocks into the pipe."""
     for block in blocks:
-        stream.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+        # Whatever made the block, nothing but finite samples reaches a file.
+        stream.write(np.ascontiguousarray(assert_finite(block, "the encoder's input"), dtype="<f4").tobytes())

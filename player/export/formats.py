@@ -52,6 +52,10 @@ FORMATS: dict[str, Format] = {
 }
 
 
+SUFFIX_ALIASES = {"opus": "ogg"}
+"""Endings that name a format by another name: x.opus is Opus in Ogg, like x.ogg."""
+
+
 @dataclass(frozen=True)
 class Encoding:
     """Exactly what the encoder is asked for."""
@@ -66,9 +70,10 @@ class Encoding:
 def format_for(path: Path, requested: str | None = None) -> Format:
     """The output format: the one asked for, or the file's extension."""
     chosen = (requested or path.suffix.lstrip(".")).lower()
+    chosen = SUFFIX_ALIASES.get(chosen, chosen)
     if chosen not in FORMATS:
         shown = chosen or "(none)"
-        endings = ", ".join(f".{name}" for name in FORMATS)
+        endings = ", ".join(f".{name}" for name in [*FORMATS, *SUFFIX_ALIASES])
         raise UsageError(f"cannot export to '{shown}': choose a file ending in {endings} (or --format)")
     return FORMATS[chosen]
 
@@ -82,7 +87,7 @@ def encoding_for(fmt: Format, mono: bool = False, bitrate: int | None = None,
         low, high = BITRATE_RANGE
         if not low <= bitrate <= high:
             raise UsageError(f"--bitrate must be between {low} and {high} kbit/s, not {bitrate}")
-    rate = sample_rate or fmt.default_rate
+    rate = fmt.default_rate if sample_rate is None else sample_rate  # 0 is a mistake, not "the default"
     if rate not in fmt.sample_rates:
         allowed = ", ".join(str(r) for r in fmt.sample_rates)
         raise UsageError(f"{fmt.name} cannot be written at {rate} Hz; choose one of {allowed}")

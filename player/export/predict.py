@@ -179,7 +179,11 @@ def _loop_bins(sound: str, size: int, rate: int, channels: int) -> tuple[Energie
     if path is not None:
         try:
             with np.load(path, allow_pickle=False) as saved:
-                return saved["data"], saved["peaks"]
+                energy, peaks = np.asarray(saved["data"]), np.asarray(saved["peaks"])
+            # A damaged or hostile entry (NaN, negative, empty) would become a NaN gain: make it again.
+            if energy.size and energy.shape == peaks.shape and all(
+                    np.isfinite(a).all() and (a >= 0).all() for a in (energy, peaks)):
+                return energy, peaks
         except (OSError, ValueError, KeyError, EOFError):
             pass
     energy, peaks = _profile(sound, size, rate, channels)

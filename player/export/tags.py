@@ -20,7 +20,9 @@ from mutagen.oggopus import OggOpus
 from mutagen.wave import WAVE
 
 from player.errors import ExportError
+from player.export.chaporder import order_chapters, wave_tag_offset
 from player.images import image_mime
+from player.userfiles import MAX_COVER_BYTES, UserFileError, read_regular
 
 GENRE = "Meditation"
 """How phone players file a guided practice."""
@@ -74,7 +76,10 @@ def _cover(metadata: Metadata) -> tuple[bytes, str] | None:
     """The cover image's bytes and MIME type."""
     if metadata.cover is None:
         return None
-    data = metadata.cover.read_bytes()
+    try:
+        data = read_regular(metadata.cover, MAX_COVER_BYTES)  # never a FIFO: it would hang the export
+    except UserFileError as error:
+        raise ExportError(f"cannot use the cover image: {error}") from None
     mime = image_mime(data[:8])
     if mime is None:
         raise ExportError(f"the cover image {metadata.cover} is not a JPEG or PNG file")
@@ -108,6 +113,7 @@ def _write_id3(path: Path, metadata: Metadata) -> None:
     tags = ID3()
     _id3_frames(tags, metadata)
     tags.save(str(path), v2_version=4)
+    order_chapters(path)  # mutagen orders frames by size: chapters go back in time order
 
 
 def _write_wave(path: Path, metadata: Metadata) -> None:
@@ -117,6 +123,9 @@ def _write_wave(path: Path, metadata: Metadata) -> None:
     assert audio.tags is not None
     _id3_frames(audio.tags, metadata)
     audio.save(v2_version=4)
+    offset = wave_tag_offset(path)
+    if offset is not None:
+        order_chapters(path, offset)
 
 
 def _write_mp4(path: Path, metadata: Metadata) -> None:

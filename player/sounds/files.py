@@ -1,14 +1,18 @@
 """The user's own audio files (recorded clips, chimes, beds), decoded to timeline samples.
 
 WAV, FLAC, OGG and AIFF are read by libsndfile; anything else ffmpeg reads (MP3, M4A, Opus,
-...) is decoded by the bundled ffmpeg into a float WAV in memory. pydub is not used for this:
-for any format but WAV it asks ffprobe for the stream layout, and the imageio-ffmpeg wheel
-carries ffmpeg only.
+...) is probed and then decoded by the bundled ffmpeg into raw floats in memory. pydub is not
+used for this: for any format but WAV it asks ffprobe for the stream layout, and the
+imageio-ffmpeg wheel carries ffmpeg only.
+
+A user's file is untrusted: only a regular file is opened (a FIFO would hang), its size is
+capped, its length is read from the header or the probe and refused past MAX_CLIP_SECONDS
+before a sample is decoded, every ffmpeg call has a timeout, and NaN samples are refused.
 """
 
 from __future__ import annotations
 
-import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -16,50 +20,117 @@ import numpy as np
 import numpy.typing as npt
 
 from player import SAMPLE_RATE
+from player.durations import format_duration
 from player.errors import PlayerError
 from player.ffmpeg import ffmpeg_exe
+from player.userfiles import MAX_AUDIO_BYTES, UserFileError, check_regular
 from player.voices.audio import resample
 
 Stereo = npt.NDArray[np.float32]
 SNDFILE_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff"}
 
 
+MAX_CLIP_SECONDS = 30 * 60
+"""The longest file used as a clip, chime or bed: a practice's recordings are minutes long."""
+MAX_COMPRESSED_BYTES = 100_000_000
+"""The largest file ffmpeg decodes: 30 minutes at 448 kbit/s (WAV and FLAC go through libsndfile)."""
+PROBE_TIMEOUT = 20.0
+DECODE_TIMEOUT = 120.0
+"""Seconds ffmpeg may take: a 30-minute MP3 decodes in a few seconds even on a busy machine."""
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+_STREAM = re.compile(r"Audio: [^\n]*?(\d+) Hz")
+
+
 class AudioFileError(Exception):
     """A file that is missing or cannot be decoded (the caller adds the script position)."""
 
 
-def _check(path: Path) -> None:
-    """A file that exists and is not a folder."""
-    if not path.exists():
-        raise AudioFileError(f"no such file: {path}")
-    if path.is_dir():
-        raise AudioFileError(f"{path} is a folder, not an audio file")
+def _check(path: Path) -> int:
+    """The size of a regular file within MAX_AUDIO_BYTES (never a FIFO or a device, which would hang)."""
+    try:
+        return check_regular(path, MAX_AUDIO_BYTES)
+    except UserFileError as error:
+        raise AudioFileError(str(error)) from None
+
+
+def _too_long(path: Path, seconds: float) -> AudioFileError:
+    """The error for a file past MAX_CLIP_SECONDS."""
+    return AudioFileError(f"{path} lasts {format_duration(seconds)}; a clip, chime or bed may last at most "
+                          f"{format_duration(MAX_CLIP_SECONDS)}")
 
 
 def decode(path: Path) -> tuple[npt.NDArray[np.float32], int]:
-    """A file's samples as (frames, channels) float32 and its sample rate."""
+    """A file's samples as (frames, channels) float32 and its sample rate.
+
+    The header is read first: a file that claims more than MAX_CLIP_SECONDS is refused before
+    any sample is decoded, so memory stays bounded by the limit, not by what a file claims.
+    """
     import soundfile  # here, not at the top: checking a script needs no decoder
 
     _check(path)
     if path.suffix.lower() in SNDFILE_SUFFIXES:
         try:
-            samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-            return samples, int(rate)
+            info = soundfile.info(str(path))
         except (OSError, RuntimeError, soundfile.LibsndfileError):
-            pass  # a misnamed file: let ffmpeg try
+            info = None  # a misnamed file: let ffmpeg try
+        if info is not None:
+            if info.samplerate <= 0 or info.frames / info.samplerate > MAX_CLIP_SECONDS:
+                raise _too_long(path, info.frames / max(info.samplerate, 1))
+            try:
+                samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+                return _finite(path, samples), int(rate)
+            except (OSError, RuntimeError, soundfile.LibsndfileError):
+                pass
+    return _decode_with_ffmpeg(path)
+
+
+def _ffmpeg(path: Path, arguments: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """ffmpeg on a file, bounded in time: a file built to stall the decoder fails instead of hanging."""
     try:
-        done = subprocess.run(
-            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
-             "-vn", "-f", "wav", "-acodec", "pcm_f32le", "-"],
-            capture_output=True, check=False, timeout=300,
-        )
+        return subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), *arguments],
+                              capture_output=True, check=False, timeout=timeout, stdin=subprocess.DEVNULL)
     except PlayerError as error:
         raise AudioFileError(str(error)) from None
-    if done.returncode != 0 or not done.stdout:
+    except subprocess.TimeoutExpired:
+        raise AudioFileError(f"cannot read {path} as audio: decoding took over {timeout:.0f} s") from None
+
+
+def _decode_with_ffmpeg(path: Path) -> tuple[npt.NDArray[np.float32], int]:
+    """Probe the file's duration and rate, then decode at most MAX_CLIP_SECONDS of it as raw floats."""
+    size = path.stat().st_size
+    if size > MAX_COMPRESSED_BYTES:
+        # ffmpeg's probe reads through junk to find frames, using memory and time in proportion.
+        raise AudioFileError(f"{path} is {size:,} bytes; a compressed clip (MP3, M4A, Opus) may be at most "
+                             f"{MAX_COMPRESSED_BYTES:,} bytes ({format_duration(MAX_CLIP_SECONDS)} at 448 kbit/s)")
+    probe = _ffmpeg(path, [], PROBE_TIMEOUT).stderr.decode("utf-8", "replace")
+    stream = _STREAM.search(probe)
+    if stream is None:
+        raise AudioFileError(f"cannot read {path} as audio (no audio stream in it)")
+    rate = int(stream.group(1))
+    duration = _DURATION.search(probe)
+    if duration is not None:
+        hours, minutes, seconds = duration.groups()
+        total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        if total > MAX_CLIP_SECONDS:
+            raise _too_long(path, total)
+    if not 1_000 <= rate <= 384_000:
+        raise AudioFileError(f"cannot read {path} as audio (a sample rate of {rate} Hz)")
+    # At most two channels and MAX_CLIP_SECONDS: what a file claims cannot make this larger.
+    done = _ffmpeg(path, ["-vn", "-loglevel", "error", "-t", str(MAX_CLIP_SECONDS), "-ac", "2", "-ar", str(rate),
+                          "-f", "f32le", "-acodec", "pcm_f32le", "-"], DECODE_TIMEOUT)
+    if done.returncode != 0 or len(done.stdout) < 8:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise AudioFileError(f"cannot read {path} as audio ({detail[-1] if detail else 'no audio in it'})")
-    samples, rate = soundfile.read(io.BytesIO(done.stdout), dtype="float32", always_2d=True)
-    return samples, int(rate)
+    samples = np.frombuffer(done.stdout, dtype="<f4")
+    samples = samples[: samples.size // 2 * 2].reshape(-1, 2).astype(np.float32, copy=False)
+    return _finite(path, samples), rate
+
+
+def _finite(path: Path, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Samples that are all finite numbers (a float WAV can hold NaN), or an error naming the file."""
+    if not np.isfinite(samples).all():
+        raise AudioFileError(f"{path} holds samples that are not numbers (NaN or infinite)")
+    return samples
 
 
 def load_audio_file(path: Path, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -9,21 +10,22 @@ from pathlib import Path
 import numpy as np
 
 from player import SAMPLE_RATE
-from player.atomic import save_array
-from player.sounds.beds import BED_RMS, make_bed
+from player.sounds.beds import BED_RMS, LOOP_FRAMES, make_bed
 from player.sounds.catalog import is_builtin_bed
 from player.sounds.files import Stereo, load_stereo_file
-from player.voices.cache import default_cache_dir
+from player.voices.cache import checked_folder, default_cache_dir, load_entry, save_entry
 
 BED_VERSION = 1
 """Bump when a bed's recipe changes, so cached renders are made again."""
+BED_PEAK = 4.0
+"""No rendered bed peaks past this (rain's crackle reaches about 1.6 at BED_RMS): a cached one that does is damaged."""
 SEAM_SECONDS = 1.0
 """The equal-power crossfade that joins a user file's end to its start."""
 
 
 def _cache_path(name: str) -> Path:
-    """Where a rendered built-in bed is kept."""
-    return default_cache_dir() / "beds" / f"{name}-v{BED_VERSION}.npy"
+    """Where a rendered built-in bed is kept (with the checksum of its key and samples)."""
+    return checked_folder(default_cache_dir()) / "beds" / f"{name}-v{BED_VERSION}.npz"
 
 
 def derived_cache_path(sound: str, what: str) -> Path | None:
@@ -68,15 +70,21 @@ def _load(sound: str) -> Stereo:
     if not is_builtin_bed(sound):
         return loop_file(Path(sound))
     path = _cache_path(sound)
-    try:
-        cached = np.load(path, allow_pickle=False)
-        if cached.dtype == np.float32 and cached.ndim == 2 and cached.shape[1] == 2:
-            return np.asarray(cached)
-    except (OSError, ValueError, EOFError):
-        pass
+    key = f"bed:{sound}:v{BED_VERSION}"
+    cached, _ = load_entry(path, key, ndim=2, peak=BED_PEAK)
+    # Key, checksum, finite samples, the loop's shape and loudness: anything else is made
+    # again (a NaN or a zero-frame array here once became DC, silence or a crash).
+    if cached is not None and cached.shape == (LOOP_FRAMES, 2) and _at_bed_level(cached):
+        return cached
     loop = make_bed(sound)
-    save_array(path, loop)
+    save_entry(path, key, loop)
     return loop
+
+
+def _at_bed_level(loop: Stereo) -> bool:
+    """Whether a loop is at BED_RMS (within 0.1 dB), as every rendered bed is."""
+    rms = float(np.sqrt(np.mean(np.square(loop, dtype=np.float64))))
+    return abs(20 * math.log10(max(rms, 1e-12) / BED_RMS)) < 0.1
 
 
 def seamless(audio: Stereo, seam_frames: int) -> Stereo:
