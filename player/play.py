@@ -32,7 +32,7 @@ def exit_script(script: Script) -> tuple[Script, tuple[Step, ...]]:
     """The steps of the safe exit: the script's `on_exit`, or the built-in reorientation."""
     if script.on_exit:
         return script, script.on_exit
-    reorient = load_script(builtin_folder() / "reorient.yaml", Overrides(vars=script.vars))
+    reorient = load_script(builtin_folder() / "reorient.yaml", Overrides(vars=script.vars, strict_vars=False))
     # The safe exit speaks with the session's own voice.
     voice = replace(script.voice, rate=reorient.voice.rate if script.voice.rate == 1.0 else script.voice.rate)
     return replace(reorient, voice=voice, pace=1.0, length=None), reorient.steps

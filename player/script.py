@@ -382,10 +382,10 @@ class _Builder:
         """A --set name the script neither defines nor uses is a misspelling, never silently ignored."""
         if not self.overrides.strict_vars:
             return
-        # support is always known: every practice speaks it at the close when it is given.
-        known = sorted(self.defined_vars(vars_node) | self.used | {SUPPORT_VAR})
+        known = sorted(self.defined_vars(vars_node) | self.used)
         for name in self.overrides.vars:
-            if name not in known:
+            # support is always known: every practice speaks it at the close when it is given.
+            if name not in known and name != SUPPORT_VAR:
                 offer = f"; its variables: {', '.join(known)}" if known else "; it has no variables"
                 self.problems.append(Problem(self.display, 0, 0, f"--set {name}: this script has no variable "
                                              f"'{name}'{did_you_mean(name, known)}{offer}"))
