@@ -364,7 +364,7 @@ def _report(result: ExportResult) -> None:
     """One line for the file written, and one per transcript."""
     size = result.bytes / 1_000_000
     final = result.final
-    loud = f", {final.integrated:.1f} LUFS, {final.true_peak:.1f} dBTP" if final is not None else ""
+    loud = f", speech {final.mastered:.1f} LUFS, {final.true_peak:.1f} dBTP" if final is not None else ""
     encoding = result.encoding
     rate = f"{encoding.bitrate} kbit/s " if encoding.bitrate else ""
     layout = "mono" if encoding.channels == 1 else "stereo"
