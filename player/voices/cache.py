@@ -20,7 +20,7 @@ import platformdirs
 from player.atomic import save_array
 from player.voices.base import SpeechRequest
 
-CLIP_FORMAT = 5
+CLIP_FORMAT = 6
 """Bump when the clean-up (trimming, resampling, levelling) changes, so old entries are not reused."""
 
 

@@ -27,6 +27,7 @@ PEAKS_ABOVE = 16.0
 """LU over the line's loudness that no peak passes (some voices peak 22 LU over: what RATIO
 leaves of those is held here). Mastered speech is at -19 LUFS in each channel, so peaks stay
 near -3 dBTP, under every format's limiter ceiling."""
+ROUNDS = 2
 REACH_SECONDS = 0.02
 """The gain at a frame answers the highest peak this close on either side (look-ahead and hold)."""
 SMOOTH_SECONDS = 0.01
@@ -41,11 +42,14 @@ def level_speech(samples: npt.NDArray[np.float32], rate: int,
     loudness = integrated_loudness(data, rate)
     if not math.isfinite(loudness):
         return np.ascontiguousarray(data)
-    levelled = data * np.float32(10 ** ((target - loudness) / 20))
-    compressed = levelled * compression_gain(levelled, rate, target + COMPRESS_ABOVE).astype(np.float32)
-    after = integrated_loudness(compressed, rate)
-    if math.isfinite(after):
-        compressed *= np.float32(10 ** ((target - after) / 20))
+    compressed = data * np.float32(10 ** ((target - loudness) / 20))
+    # Easing the peaks lowers the line's loudness a little (more for a short line with sharp
+    # peaks), and levelling it back raises the peaks again: a second round settles both.
+    for _ in range(ROUNDS):
+        compressed = compressed * compression_gain(compressed, rate, target + COMPRESS_ABOVE).astype(np.float32)
+        after = integrated_loudness(compressed, rate)
+        if math.isfinite(after):
+            compressed *= np.float32(10 ** ((target - after) / 20))
     return np.ascontiguousarray(compressed, dtype=np.float32)
 
 
