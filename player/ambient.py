@@ -7,13 +7,18 @@ The bed sits at `level` under speech, rises to `pause_level` in pauses and to
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 from player import SAMPLE_RATE
+from player.atomic import save_array
+from player.loudness import SPEECH_LOUDNESS, integrated_loudness
 from player.model import AmbientSettings
+from player.sounds.loops import bed_loop, derived_cache_path
 from player.timeline import Timeline
 
 SHORT_GAP = 2.5
@@ -27,6 +32,11 @@ LEAD = 0.3
 LONG_SILENCE_AFTER = 20.0
 LONG_RISE = 4.0
 VOICED = ("speech", "recording")
+BED_REFERENCE = SPEECH_LOUDNESS + 10 * math.log10(2)
+"""LUFS of a bed at 0 dB: the loudness of a levelled line in the stereo mix (the same mono
+samples in both channels read 3 dB louder than one channel). A bed's `level` is then exactly
+how many LU it sits under the voice; in a mono file a bed whose channels differ loses up to
+3 dB more, a voice loses nothing, so the bed sits lower still."""
 
 
 @dataclass(frozen=True)
@@ -138,3 +148,26 @@ def plan_ambient(timeline: Timeline) -> AmbientPlan:
         segments.append(BedSegment(sound, start, end, min(fade_in, end - start), min(fade_out, end - start)))
     times, levels = level_keyframes(timeline)
     return AmbientPlan(tuple(segments), times, levels)
+
+
+@lru_cache(maxsize=16)
+def bed_calibration(sound: str) -> float:
+    """The linear gain that brings a bed's loop to BED_REFERENCE, measured once (and kept for a built-in bed).
+
+    Loops are made or normalised by their RMS, which says little about loudness: rain's crackle
+    reads 5 dB louder than its RMS once K-weighted. Measuring each loop puts every bed, built-in
+    or a user's file, exactly where its `level` says.
+    """
+    path = derived_cache_path(sound, "loudness")
+    if path is not None:
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                if float(saved["reference"].reshape(-1)[0]) == BED_REFERENCE:
+                    return float(saved["data"].reshape(-1)[0])
+        except (OSError, ValueError, KeyError, EOFError):
+            pass
+    loudness = integrated_loudness(bed_loop(sound), SAMPLE_RATE)
+    gain = 10 ** ((BED_REFERENCE - loudness) / 20) if math.isfinite(loudness) else 1.0
+    if path is not None:
+        save_array(path, np.array(gain), reference=np.array(BED_REFERENCE))
+    return gain

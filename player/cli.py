@@ -332,7 +332,7 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
               help="kbit/s for mp3, m4a, ogg (default 128 stereo / 96 mono; ogg 96 / 64).")
 @click.option("--sample-rate", type=int, metavar="HZ", help="Output sample rate (default 44100; ogg 48000).")
 @click.option("--loudness", type=FiniteRange(*TARGET_RANGE), metavar="LUFS",
-              help="Mastering target (default -16 LUFS stereo, -19 mono; true peak stays under -1 dBTP).")
+              help="Speech loudness target (default -16 LUFS stereo, -19 mono; true peak stays under -1 dBTP).")
 @click.option("--no-master", is_flag=True, help="Leave the loudness as mixed.")
 @click.option("--transcript", "transcripts", multiple=True, type=click.Choice(TRANSCRIPTS),
               help="Also write OUT.vtt, OUT.srt or OUT.lrc beside the audio (repeatable).")
@@ -350,7 +350,7 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
                    engine: str | None, voice: str | None, rate: float | None) -> None:
     """Render practices to audio files for a phone or any player.
 
-    Files are mastered to -16 LUFS (-19 mono) with true peaks under -1 dBTP, tagged (title,
+    Files are mastered so speech reads -16 LUFS (-19 mono) with true peaks under -1 dBTP, tagged (title,
     author as artist, album, date, description, cover) and carry chapters phone players show.
     Each is written to a temporary name and renamed when complete; an existing file is kept
     unless --force. With several scripts and -d, one bad script is reported and the rest
@@ -421,7 +421,7 @@ def _report(result: ExportResult) -> None:
     """One line for the file written, and one per transcript."""
     size = result.bytes / 1_000_000
     final = result.final
-    loud = f", {final.integrated:.1f} LUFS, {final.true_peak:.1f} dBTP" if final is not None else ""
+    loud = f", speech {final.mastered:.1f} LUFS, {final.true_peak:.1f} dBTP" if final is not None else ""
     encoding = result.encoding
     rate = f"{encoding.bitrate} kbit/s " if encoding.bitrate else ""
     layout = "mono" if encoding.channels == 1 else "stereo"

@@ -63,42 +63,87 @@ def match_loudness(
     return np.ascontiguousarray(np.asarray(samples, dtype=np.float32) * np.float32(gain))
 
 
-Biquad = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+HOPS_PER_SECOND = 10
+"""BS.1770's 400 ms gating blocks start every 100 ms: four hops each."""
+HOPS_PER_BLOCK = 4
 
 
-def k_weighting_filters(rate: int) -> list[Biquad]:
-    """BS.1770's K-weighting at `rate` as (b, a) biquads: the pre-filter's shelf, then the high-pass.
+def k_weighting_sos(rate: int) -> npt.NDArray[np.float64]:
+    """BS.1770's K-weighting at `rate` as second-order sections: pyloudnorm's own two filters."""
+    sections = []
+    for stage in _meter(rate)._filters.values():
+        b = np.asarray(stage.b, dtype=np.float64) * stage.passband_gain
+        sections.append(np.concatenate([b, np.asarray(stage.a, dtype=np.float64)]))
+    return np.array(sections)
 
-    The Audio EQ Cookbook designs pyloudnorm uses (a test holds them equal), written out here
-    so that predicting an export's loudness needs only numpy: scipy.signal, which pyloudnorm
-    imports, takes most of a second to load.
+
+class StreamMeter:
+    """BS.1770 loudness of a stream of blocks, in constant memory: the same K-weighting filters
+    as pyloudnorm (run by scipy.signal with their state carried from block to block), and the
+    K-weighted energy of every 100 ms hop kept, so loudness can be gated over any set of blocks.
     """
-    return [_high_shelf(rate, gain_db=4.0, frequency=1500.0, q=1 / math.sqrt(2)),
-            _high_pass(rate, frequency=38.0, q=0.5)]
+
+    def __init__(self, rate: int, channels: int) -> None:
+        from scipy.signal import sosfilt, sosfilt_zi  # late: scipy.signal takes most of a second to load
+
+        self._sosfilt = sosfilt
+        self._sos = k_weighting_sos(rate)
+        zi = sosfilt_zi(self._sos)
+        self._state = [np.zeros_like(zi) for _ in range(channels)]
+        self.hop = rate // HOPS_PER_SECOND
+        self._channels = channels
+        self._open = 0.0
+        self._open_frames = 0
+        self._hops: list[npt.NDArray[np.float64]] = []
+
+    def add(self, block: npt.NDArray[np.floating[Any]]) -> None:
+        """Take the next (frames, channels) block."""
+        energy = np.zeros(len(block))
+        for channel in range(self._channels):
+            filtered, self._state[channel] = self._sosfilt(self._sos, block[:, channel].astype(np.float64),
+                                                           zi=self._state[channel])
+            energy += filtered * filtered
+        taken = 0
+        if self._open_frames:
+            taken = min(len(energy), self.hop - self._open_frames)
+            self._open += float(energy[:taken].sum())
+            self._open_frames += taken
+            if self._open_frames < self.hop:
+                return
+            self._hops.append(np.array([self._open]))
+            self._open, self._open_frames = 0.0, 0
+        whole = (len(energy) - taken) // self.hop * self.hop
+        self._hops.append(energy[taken:taken + whole].reshape(-1, self.hop).sum(axis=1))
+        rest = energy[taken + whole:]
+        self._open, self._open_frames = float(rest.sum()), len(rest)
+
+    def hop_energies(self) -> npt.NDArray[np.float64]:
+        """The K-weighted energy (summed over channels) of each whole 100 ms hop so far."""
+        return np.concatenate(self._hops) if self._hops else np.zeros(0)
+
+    def integrated(self) -> float:
+        """Gated integrated loudness in LUFS of everything taken so far; -inf for silence."""
+        return gated_integrated(block_powers(self.hop_energies(), self.hop))
 
 
-def _high_shelf(rate: int, gain_db: float, frequency: float, q: float) -> Biquad:
-    """A cookbook high-shelf biquad, normalised so that a[0] is 1."""
-    amp = 10 ** (gain_db / 40)
-    w0 = 2 * math.pi * frequency / rate
-    cos, root = math.cos(w0), 2 * math.sqrt(amp) * math.sin(w0) / (2 * q)
-    b = [amp * ((amp + 1) + (amp - 1) * cos + root), -2 * amp * ((amp - 1) + (amp + 1) * cos),
-         amp * ((amp + 1) + (amp - 1) * cos - root)]
-    a = [(amp + 1) - (amp - 1) * cos + root, 2 * ((amp - 1) - (amp + 1) * cos), (amp + 1) - (amp - 1) * cos - root]
-    return np.array(b) / a[0], np.array(a) / a[0]
-
-
-def _high_pass(rate: int, frequency: float, q: float) -> Biquad:
-    """A cookbook high-pass biquad, normalised so that a[0] is 1."""
-    w0 = 2 * math.pi * frequency / rate
-    cos, alpha = math.cos(w0), math.sin(w0) / (2 * q)
-    b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]
-    a = [1 + alpha, -2 * cos, 1 - alpha]
-    return np.array(b) / a[0], np.array(a) / a[0]
+def block_powers(hops: npt.NDArray[np.float64], hop: int,
+                 counted: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.float64]:
+    """Each 400 ms block's mean K-weighted power from hop energies (only blocks whose hops are all
+    `counted`, if given)."""
+    if len(hops) < HOPS_PER_BLOCK:
+        return np.zeros(0)
+    sums = np.convolve(hops, np.ones(HOPS_PER_BLOCK), mode="valid")
+    if counted is not None:
+        whole = np.convolve(counted.astype(np.int64), np.ones(HOPS_PER_BLOCK, dtype=np.int64), mode="valid")
+        sums = sums[whole == HOPS_PER_BLOCK]
+    powers: npt.NDArray[np.float64] = sums / (HOPS_PER_BLOCK * hop)
+    return powers
 
 
 def gated_integrated(block_power: npt.NDArray[np.float64]) -> float:
     """BS.1770 integrated loudness from each 400 ms block's K-weighted power (summed over channels)."""
+    if len(block_power) == 0:
+        return -math.inf
     with np.errstate(divide="ignore"):
         block_loudness = -0.691 + 10 * np.log10(block_power)
     gated = block_power[block_loudness > ABSOLUTE_GATE]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import numpy as np
 import numpy.typing as npt
 
-from player.ambient import plan_ambient
+from player.ambient import bed_calibration, plan_ambient
 from player.limiter import CEILING, LOOKAROUND, limit
 from player.sounds.loops import bed_loop
 from player.timeline import Timeline
@@ -100,7 +100,7 @@ class Mixer:
                 continue
             loop = bed_loop(segment.sound)
             samples = _looped(loop, lo - segment.start, hi - lo)
-            weight = self.ambient.gains(lo, hi - lo) * np.float32(ambient_gain)
+            weight = self.ambient.gains(lo, hi - lo) * np.float32(ambient_gain * bed_calibration(segment.sound))
             # Fades touch only their own frames: elsewhere their weight is exactly 1.
             if segment.fade_in and lo - segment.start < segment.fade_in:
                 positions = np.arange(lo, hi)
@@ -113,17 +113,18 @@ class Mixer:
             block[lo - start:hi - start] += samples * weight[:, np.newaxis]
 
     def blocks(self, start: int = 0, end: int | None = None, frames: int = BLOCK_FRAMES,
-               gain: float = 1.0, ceiling: float = CEILING) -> Iterator[Block]:
+               gain: float = 1.0, ceiling: float = CEILING, voice_trim: float = 1.0) -> Iterator[Block]:
         """Consecutive blocks from `start` to `end` (the session's end by default); the last may be short.
 
-        `gain` (mastering) scales voice and bed alike, before the limiter; `ceiling` is the
-        limiter's linear true-peak ceiling (lower for lossy encoders, which add overshoot).
+        `gain` (mastering) scales voice and bed alike, before the limiter, and `voice_trim` the
+        voice alone (to make up what an encoder takes from speech but not from a bed); `ceiling`
+        is the limiter's linear true-peak ceiling (lower for lossy encoders, which add overshoot).
         """
         stop = self.length if end is None else min(end, self.length)
         position = start
         while position < stop:
             size = min(frames, stop - position)
-            yield self.render(position, size, gain, gain, ceiling)
+            yield self.render(position, size, gain * voice_trim, gain, ceiling)
             position += size
 
 

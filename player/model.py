@@ -39,9 +39,11 @@ class AmbientSettings:
 
     sound: str | None = None
     """A built-in bed name, a file path, or None for no bed."""
-    level: float = -20.0
-    pause_level: float = -15.0
-    long_silence_level: float = -12.0
+    level: float = -22.0
+    pause_level: float = -16.0
+    long_silence_level: float = -14.0
+    """LU under the voice (beds are calibrated to a levelled line's loudness): defaults that keep
+    the bed at least 18 LU under speech and 12 LU under it in any quiet, with room to spare."""
     fade_in: float = 5.0
     fade_out: float = 8.0
     where: Where | None = None

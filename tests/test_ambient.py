@@ -11,9 +11,11 @@ import pytest
 import soundfile
 
 from player import SAMPLE_RATE
+from player.ambient import BED_REFERENCE
 from player.export import ExportOptions, export
 from player.ffmpeg import ffmpeg_exe
 from player.limiter import CEILING
+from player.loudness import integrated_loudness
 from player.mixer import Mixer
 from player.script import load_script
 from player.sounds import BEDS, chime
@@ -150,7 +152,8 @@ def test_the_bed_rises_in_pauses_and_further_in_long_silence(
     long_silence = db(audio[e2 + 26 * SR: s3 - 6 * SR])
     assert pause - under == pytest.approx(6, abs=1)
     assert long_silence - under == pytest.approx(10, abs=1)
-    assert under == pytest.approx(-18 - 20, abs=1.5)  # beds sit at -18 dBFS before their level
+    # Beds are calibrated to a levelled line's loudness in the stereo mix (-17 LUFS) before their level.
+    assert integrated_loudness(audio[s1 + SR: e1 - SR], SR) == pytest.approx(BED_REFERENCE - 20, abs=0.5)
     # Back at the speech level before the next words start.
     assert db(audio[s3: s3 + SR // 2]) == pytest.approx(under, abs=1)
 
@@ -254,7 +257,8 @@ def test_a_bed_from_an_mp3_file_is_decoded_resampled_and_looped(
     middle = audio[SR: -SR, 0]
     spectrum = np.abs(np.fft.rfft(middle * np.hanning(len(middle))))
     assert np.fft.rfftfreq(len(middle), 1 / SR)[spectrum.argmax()] == pytest.approx(300, abs=1)
-    assert db(middle) == pytest.approx(-18, abs=1)  # brought to the beds' loudness, 0 dB in pauses
+    # Brought to the beds' loudness (a levelled line's), 0 dB in pauses.
+    assert integrated_loudness(audio[SR:-SR], SR) == pytest.approx(BED_REFERENCE, abs=0.3)
     windows = middle[: len(middle) // 4410 * 4410].reshape(-1, 4410)
     assert np.sqrt((windows**2).mean(axis=1)).min() > 0.5 * np.sqrt((windows**2).mean(axis=1)).max()
 

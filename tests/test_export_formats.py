@@ -196,7 +196,10 @@ def test_exports_are_mastered_to_the_target_under_minus_one_dbtp(
     code, _, err = run("export", str(write_script(text)), "-o", str(out), *options)
     assert code == 0, err
     integrated, peak = ebur128(out)
-    assert integrated == pytest.approx(target, abs=1.0)
+    if text == QUIET:  # almost all speech: the whole file reads what the speech does
+        assert integrated == pytest.approx(target, abs=1.0)
+    else:  # mastering is on the speech: pauses of a bed alone read lower than the target
+        assert target - 3.5 < integrated < target
     assert peak <= -1.0
 
 

@@ -1,8 +1,8 @@
-"""Mastering without metering passes: the limiter's span-wise work, the loudness model, the
-meter that follows a file as it is written.
+"""Mastering's parts: the limiter's span-wise work, the streaming loudness meter, the meter that
+follows a file as it is written.
 
-The limiter is checked against a plain whole-array version of the same algorithm; the model
-and the meter against ffmpeg's ebur128 reading the real mix or the finished file.
+The limiter is checked against a plain whole-array version of the same algorithm; the meters
+against ffmpeg's ebur128 and pyloudnorm reading the real mix or the finished file.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 from scipy.ndimage import maximum_filter1d
 
+from player import SAMPLE_RATE
 from player.export.encoder import encode, feed_ffmpeg
 from player.export.formats import FORMATS, encoding_for
-from player.export.master import FollowingMeter, measure_file, summary_of
-from player.export.predict import LoudnessModel
+from player.export.meter import FollowingMeter, measure_file
 from player.limiter import _KERNELS, TAPS, WINDOW, limit, true_peaks
+from player.loudness import StreamMeter
 from player.mixer import Mixer
 from player.script import load_script
 from player.timeline import compile_timeline
@@ -93,26 +94,37 @@ def real_mixer(tmp_path_factory: pytest.TempPathFactory) -> Mixer:
 
 
 def ffmpeg_loudness(mixer: Mixer, channels: int, gain_db: float, ceiling: float) -> float:
-    """Integrated loudness of the real rendered mix, by ffmpeg's ebur128."""
+    """Integrated loudness of the real rendered mix, by ffmpeg's ebur128 (its summary's I: line)."""
     blocks = mixer.blocks(gain=10 ** (gain_db / 20), ceiling=ceiling)
     if channels == 1:
         blocks = (block.mean(axis=1, keepdims=True) for block in blocks)
     printed = feed_ffmpeg(["-af", "ebur128=framelog=quiet", "-f", "null", "-"], blocks, channels, "measure")
-    return summary_of(printed).integrated
+    summary = printed[printed.rfind("Summary:"):]
+    return float(summary.split("I:")[1].split("LUFS")[0])
 
 
 @pytest.mark.real
 @pytest.mark.parametrize("channels", [2, 1])
-def test_model_predicts_the_mix_loudness(real_mixer: Mixer, channels: int) -> None:
-    ceiling = 10 ** (-3 / 20)
-    model = LoudnessModel(real_mixer, channels, ceiling)
-    unlimited = model.loudness(0.0, limited=False)
-    assert unlimited == pytest.approx(ffmpeg_loudness(real_mixer, channels, 0.0, 1e3), abs=0.3)
-    # Raised hard enough for the limiter to take a good part of the gain back.
-    target = -16.0 if channels == 2 else -19.0
-    gain = model.gain_for(target, 30.0)
-    assert gain > target - unlimited  # the model knows the limiter takes some back
-    assert ffmpeg_loudness(real_mixer, channels, gain, ceiling) == pytest.approx(target, abs=0.5)
+def test_stream_meter_reads_what_ffmpeg_reads(real_mixer: Mixer, channels: int) -> None:
+    meter = StreamMeter(SAMPLE_RATE, channels)
+    for block in real_mixer.blocks(gain=2.0, ceiling=10 ** (-3 / 20)):
+        meter.add(block.mean(axis=1, keepdims=True) if channels == 1 else block)
+    # ffmpeg gates on a histogram of 0.1 LU bins and prints tenths.
+    theirs = ffmpeg_loudness(real_mixer, channels, 20 * math.log10(2.0), 10 ** (-3 / 20))
+    assert meter.integrated() == pytest.approx(theirs, abs=0.1)
+
+
+@pytest.mark.parametrize("block", [1000, 4410, 16_384])
+def test_stream_meter_is_pyloudnorm_block_by_block(block: int) -> None:
+    import pyloudnorm
+
+    rng = np.random.default_rng(5)
+    signal = rng.normal(0, 0.1, size=(SAMPLE_RATE * 5 + 777, 2))
+    signal[SAMPLE_RATE:3 * SAMPLE_RATE] *= 0.02  # quiet blocks for the relative gate to drop
+    meter = StreamMeter(SAMPLE_RATE, 2)
+    for start in range(0, len(signal), block):
+        meter.add(signal[start:start + block])
+    assert meter.integrated() == pytest.approx(pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(signal), abs=1e-6)
 
 
 @pytest.mark.real
@@ -123,20 +135,8 @@ def test_meter_that_follows_the_file_reads_what_the_finished_file_reads(real_mix
     out.touch()
     meter = FollowingMeter(out, "mp3", 2)
     encode(real_mixer.blocks(gain=10 ** (6 / 20), ceiling=10 ** (-3 / 20)), out, encoding)
-    followed = meter.finish()
-    after = measure_file(out)
+    followed = meter.finish().loudness
+    after = measure_file(out, 2)
     assert math.isfinite(followed.integrated)
     assert followed.integrated == pytest.approx(after.integrated, abs=0.1)
     assert followed.true_peak == pytest.approx(after.true_peak, abs=0.1)
-
-
-@pytest.mark.parametrize("rate", [22_050, 44_100, 48_000])
-def test_k_weighting_is_pyloudnorms(rate: int) -> None:
-    import pyloudnorm
-
-    from player.loudness import k_weighting_filters
-
-    theirs = pyloudnorm.Meter(rate)._filters
-    for (b, a), name in zip(k_weighting_filters(rate), ("high_shelf", "high_pass"), strict=True):
-        assert np.allclose(b, theirs[name].b, rtol=0, atol=1e-12)
-        assert np.allclose(a, theirs[name].a, rtol=0, atol=1e-12)

@@ -21,7 +21,8 @@ from player.export import ExportOptions, export
 from player.export import parts as parts_module
 from player.export.encoder import encode
 from player.export.formats import FORMATS, encoding_for
-from player.export.master import STEP_FRAMES, Loudness, MeterLog, _PeakFollower, measure_file
+from player.export.master import Loudness, speech_spans
+from player.export.meter import STEP_FRAMES, Reading, _PeakFollower, measure_file
 from player.export.mp3frames import SAMPLES_PER_FRAME, EncodedPart, SpliceError, find_splice, frame_offsets
 from player.export.parts import (
     LEAD_IN,
@@ -111,7 +112,7 @@ def test_parts_join_into_a_file_that_decodes_like_one_encode(signal: Block, sing
         near = slice(bound - 20 * SAMPLES_PER_FRAME, bound + 20 * SAMPLES_PER_FRAME)
         assert snr_db(signal[near], joined[near]) > snr_db(signal[near], alone[near]) - 3.0
     assert len(frame_offsets(out)) - 2 == -(-(len(signal) + 1105) // SAMPLES_PER_FRAME)  # Info + frames
-    measured = measure_file(out)
+    measured = measure_file(out, 2)
     assert reading.integrated == pytest.approx(measured.integrated, abs=0.1)
     assert reading.true_peak == pytest.approx(measured.true_peak, abs=0.15)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["joined.mp3"]  # the parts are gone
@@ -171,22 +172,23 @@ def test_following_the_true_peak_block_by_block_reads_the_whole(block: int) -> N
 
 def test_joined_reading_takes_each_part_only_within_its_share() -> None:
     plans = plans_between(3 * PART_GRID, [PART_GRID])
-    logs = []
+    readings = []
+    quiet = 10 ** ((-20.0 + 0.691) / 10) * STEP_FRAMES  # a step's energy at -20 LUFS
     for index, plan in enumerate(plans):
         steps = (plan.end - plan.start) // STEP_FRAMES
-        loudness = np.full(steps, -20.0)
+        hops = np.full(steps, quiet)
         peaks = np.full(steps, 0.5)
         # What only a part holds (the later part's cold start, the earlier part's cut-off end)
         # is loud, and must not count.
         if index:
-            loudness[:5], peaks[:5] = -5.0, 1.5
+            hops[:5], peaks[:5] = quiet * 30, 1.5
         else:
             assert RUN_ON // STEP_FRAMES == 4
-            loudness[-4:], peaks[-4:] = -5.0, 1.5
-        printed = "".join(f"t: {k / 10} M:{value:.1f} S:-20.0\n" for k, value in enumerate(loudness))
-        logs.append(MeterLog(Loudness(-20.0, 0.0), printed + "Summary:\n I: -20.0 LUFS\n", peaks))
-    reading = joined_reading(logs, plans)
+            hops[-4:], peaks[-4:] = quiet * 30, 1.5
+        readings.append(Reading(Loudness(-20.0, 0.0), hops, np.full(10, quiet), peaks))
+    reading = joined_reading(readings, plans, speech=True)
     assert reading.integrated == pytest.approx(-20.0, abs=0.01)
+    assert reading.speech == pytest.approx(-20.0, abs=0.01)
     assert reading.true_peak == pytest.approx(20 * math.log10(0.5))
 
 
@@ -226,12 +228,13 @@ def test_export_uses_parts_and_masters_the_joined_file(tmp_path: Path, monkeypat
     monkeypatch.setattr("player.export.parts.available_cores", lambda: 2)
     out = tmp_path / "parts.mp3"
     result = export(mixer, out, ExportOptions())
-    assert used and set(used) == {2}  # (a second, correcting encode is allowed)
+    assert used == [2]  # one encode, in two parts
     samples, errors = decoded(out)
     assert errors == "" and len(samples) == mixer.length
-    measured = measure_file(out)
+    measured = measure_file(out, 2, speech_spans(mixer))
     assert result.final is not None
     assert result.final.integrated == pytest.approx(measured.integrated, abs=0.1)
-    assert measured.integrated == pytest.approx(-16.0, abs=0.5)
+    assert result.final.speech == pytest.approx(measured.speech, abs=0.1)
+    assert measured.speech == pytest.approx(-16.0, abs=0.3)
     assert measured.true_peak <= -1.0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["parts.mp3", "parts.yaml"]

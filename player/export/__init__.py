@@ -27,7 +27,7 @@ from player.support import SUPPORT_VAR, comment_with_support
 # that use them: the CLI imports this package for its options, and `practice --help` must not
 # wait for them.
 if TYPE_CHECKING:
-    from player.export.master import Loudness
+    from player.export.master import Loudness, Span
     from player.export.parts import Render
     from player.export.tags import Chapter, Metadata
     from player.mixer import Block, Mixer
@@ -65,9 +65,10 @@ class ExportResult:
     transcripts: tuple[Path, ...]
     encoding: Encoding
     mixed: float | None
-    """The mix's loudness in LUFS before mastering, predicted from its parts (None without mastering)."""
+    """The mix's speech loudness in LUFS before mastering, measured on the mix (None without mastering)."""
     final: Loudness | None
-    """The written file's loudness and true peak, measured on the file (None without mastering)."""
+    """The written file's loudness (whole and over the speech) and true peak, measured on the file
+    (None without mastering)."""
     target: float | None
     seconds: float
     bytes: int
@@ -168,29 +169,24 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
 
 def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metadata: Metadata,
                        target: float | None, counted: _Counter, name: str) -> tuple[float | None, Loudness | None]:
-    """Encode the mix with the gain that reaches `target`, check the file, and correct it once if it missed.
+    """Measure the speech of the mix, encode it once with the gain that brings it to `target`,
+    and meter the file as it is written.
 
-    The gain comes from a model of the mix (player.export.predict), so the mix goes to the
-    encoder once, at once. Returns the mix's predicted loudness before mastering and the
-    encoded file's measured loudness (both None without a target).
+    Returns the mix's speech loudness before mastering and the file's measured loudness (both
+    None without a target).
     """
-    from player.export.master import (
-        ENCODE_PASSES,
-        MAX_GAIN_DB,
-        PEAK_MARGIN_DB,
-        TOLERANCE_LU,
-        TRUE_PEAK_LIMIT,
-        Loudness,
-        limiter_ceiling,
-    )
-    from player.export.predict import LoudnessModel
+    from player.export.master import encoder_margin, limiter_ceiling, mastering_gain, speech_spans
     from player.export.tags import ffmetadata_chapters
 
-    ceiling_db = limiter_ceiling(encoding.format.lossy)
+    ceiling = 10 ** (limiter_ceiling(encoding) / 20)
+    # What the encoder takes from speech (and not from a bed) is made up on the voice alone, so
+    # speech and bed both read the same in every format.
+    shift = encoder_margin(encoding).loudness_shift if target is not None else 0.0
+    trim = 10 ** (-shift / 20)
 
     def rendering(gain_db: float) -> Render:
         def render(start: int, end: int) -> Iterator[Block]:
-            mixed = mixer.blocks(start, end, gain=10 ** (gain_db / 20), ceiling=10 ** (ceiling_db / 20))
+            mixed = mixer.blocks(start, end, gain=10 ** (gain_db / 20), ceiling=ceiling, voice_trim=trim)
             return _channels(mixed, encoding.channels)
         return render
 
@@ -201,31 +197,15 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
     try:
         if target is None:
             _encode_measured(rendering(0.0), mixer.length, temporary, encoding, chapters_file, name,
-                             counted.advance, measure=False)
+                             counted.advance, None)
             return None, None
-        model = LoudnessModel(mixer, encoding.channels, 10 ** (ceiling_db / 20))
-        mixed = model.loudness(0.0, limited=False)
-        aim = target
-        gain_db = model.gain_for(aim, MAX_GAIN_DB)
-        del model  # what it holds of every clip is not needed while encoding
-        final = Loudness(-math.inf, -math.inf)
-        for attempt in range(ENCODE_PASSES):
-            progress = counted.advance if attempt == 0 else _ignore
-            # The model is an estimate, and the encoder moves loudness (its low-pass) and peaks
-            # (its ringing): the file itself is measured, while it is written where it can be.
-            final = _encode_measured(rendering(gain_db), mixer.length, temporary, encoding, chapters_file, name,
-                                     progress)
-            loud_ok = abs(final.integrated - target) <= TOLERANCE_LU or not math.isfinite(final.integrated)
-            peak_ok = final.true_peak <= TRUE_PEAK_LIMIT
-            if (loud_ok and peak_ok) or attempt == ENCODE_PASSES - 1:
-                break
-            if not peak_ok:
-                ceiling_db -= final.true_peak - TRUE_PEAK_LIMIT + PEAK_MARGIN_DB
-            model = LoudnessModel(mixer, encoding.channels, 10 ** (ceiling_db / 20))
-            # Aim past the target by what the file missed it by: the model's own error cancels.
-            if math.isfinite(final.integrated):
-                aim += target - final.integrated
-            gain_db = model.gain_for(aim, MAX_GAIN_DB)
+        spans = speech_spans(mixer)
+        # Aimed past the target by what this encoder was measured to move speech's loudness.
+        aim = target - shift
+        gain_db, mixed = mastering_gain(rendering, spans, mixer.length, mixer.timeline.sample_rate,
+                                        encoding.channels, aim)
+        final = _encode_measured(rendering(gain_db), mixer.length, temporary, encoding, chapters_file, name,
+                                 counted.advance, spans)
         return mixed, final
     finally:
         if chapters_file is not None:
@@ -233,39 +213,42 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
 
 
 def _encode_measured(render: Render, length: int, temporary: Path, encoding: Encoding, chapters_file: Path | None,
-                     name: str, progress: Advance, measure: bool = True) -> Loudness:
-    """Encode, on every core where the format allows, and measure the file: as it is written, or after.
+                     name: str, progress: Advance, spans: list[Span] | None) -> Loudness:
+    """Encode once, on every core where the format allows, and meter the file: as it is written, or after.
 
-    Without `measure`, returns UNMEASURED.
+    Without `spans` (no mastering), nothing is metered and UNMEASURED is returned.
     """
     from player.export import parts
     from player.export.encoder import encode
-    from player.export.master import UNMEASURED, FollowingMeter, measure_file
+    from player.export.master import UNMEASURED
+    from player.export.meter import FollowingMeter, measure_file
 
+    measure = spans is not None
     plans = parts.plan_parts(length, encoding, parts.available_cores())
     if len(plans) > 1:
         try:
-            followed = parts.encode_in_parts(render, plans, temporary, encoding, name, progress, measure)
+            followed = parts.encode_in_parts(render, plans, temporary, encoding, name, progress, measure, spans or ())
         except parts.SpliceError:
-            progress = _ignore  # parts that would not join (never seen): encoded again, in one piece
+            # Parts that would not join (never seen): the session is encoded in one piece instead,
+            # its progress counted from the start again.
+            progress = _ignore
         else:
-            return followed if not measure or math.isfinite(followed.integrated) else measure_file(temporary)
+            if not measure or math.isfinite(followed.integrated):
+                return followed
+            return measure_file(temporary, encoding.channels, spans or ())
     blocks = _reported(render(0, length), progress)
-    if not measure:
+    if not measure or not encoding.format.streams:
         encode(blocks, temporary, encoding, chapters_file, name)
-        return UNMEASURED
-    if not encoding.format.streams:
-        encode(blocks, temporary, encoding, chapters_file, name)
-        return measure_file(temporary)
-    meter = FollowingMeter(temporary, encoding.format.muxer, encoding.channels)
+        return measure_file(temporary, encoding.channels, spans or ()) if measure else UNMEASURED
+    meter = FollowingMeter(temporary, encoding.format.muxer, encoding.channels, spans or ())
     try:
         encode(blocks, temporary, encoding, chapters_file, name)
     except BaseException:
         meter.stop()
         raise
-    followed = meter.finish()
-    # No reading at all means the meter itself failed (ebur128 reads even silence as -70 LUFS).
-    return followed if math.isfinite(followed.integrated) else measure_file(temporary)
+    followed = meter.finish().loudness
+    # No reading at all means the meter itself failed.
+    return followed if math.isfinite(followed.integrated) else measure_file(temporary, encoding.channels, spans or ())
 
 
 def _ignore(frames: int) -> None:

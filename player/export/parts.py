@@ -15,7 +15,7 @@ import itertools
 import math
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,14 +24,8 @@ import numpy as np
 from player import SAMPLE_RATE
 from player.export.encoder import encode, remux_mp3
 from player.export.formats import Encoding
-from player.export.master import (
-    STEP_FRAMES,
-    UNMEASURED,
-    FollowingMeter,
-    Loudness,
-    MeterLog,
-    block_powers,
-)
+from player.export.master import UNMEASURED, Loudness, Span
+from player.export.meter import STEP_FRAMES, FollowingMeter, Reading
 from player.export.mp3frames import (
     SAMPLE_RATES,
     SAMPLES_PER_FRAME,
@@ -40,7 +34,7 @@ from player.export.mp3frames import (
     find_splice,
     write_joined,
 )
-from player.loudness import gated_integrated
+from player.loudness import block_powers, gated_integrated
 from player.mixer import Block
 
 Render = Callable[[int, int], Iterator[Block]]
@@ -106,9 +100,10 @@ def plans_between(length: int, bounds: list[int]) -> list[PartPlan]:
 
 
 def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, encoding: Encoding, name: str,
-                    advance: Advance, measure: bool = True) -> Loudness:
+                    advance: Advance, measure: bool = True, spans: Sequence[Span] = ()) -> Loudness:
     """Encode each part at once on its own core, join them into `temporary`, and return the file's
-    loudness and true peak from the parts' meters (UNMEASURED when not measuring).
+    loudness (whole and over the speech `spans`) and true peak from the parts' meters
+    (UNMEASURED when not measuring).
 
     Raises SpliceError in the unlikely case that two parts offer no frame to join at.
     """
@@ -120,10 +115,13 @@ def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, enco
     meters: list[FollowingMeter] = []
     threads: list[threading.Thread] = []
     try:
-        for path in paths:
+        for path, plan in zip(paths, plans, strict=True):
             path.touch()
             if measure:
-                meters.append(FollowingMeter(path, "mp3", encoding.channels, steps=True))
+                # Each part's meter hears the speech of its own share only, so none is counted twice.
+                shared = [(max(lo, plan.share_start), min(hi, plan.share_end)) for lo, hi in spans
+                          if hi > plan.share_start and lo < plan.share_end]
+                meters.append(FollowingMeter(path, "mp3", encoding.channels, shared, origin=plan.start))
         for index, (plan, path) in enumerate(zip(plans, paths, strict=True)):
             blocks = _watched(render(plan.start, plan.end), stop, progress, index)
             thread = threading.Thread(target=_encode_part, args=(blocks, path, encoding, name, stop, failures),
@@ -136,7 +134,7 @@ def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, enco
         if failures:
             raise failures[0]
         advance(progress.news())
-        logs = [meter.finish_log() for meter in meters]
+        readings = [meter.finish() for meter in meters]
         meters.clear()
         parts = [EncodedPart(path, plan.start // SAMPLES_PER_FRAME) for path, plan in zip(paths, plans, strict=True)]
         splices = [find_splice(parts[index - 1], parts[index], plans[index].share_start // SAMPLES_PER_FRAME,
@@ -148,7 +146,7 @@ def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, enco
         for path in paths:  # no longer needed: the disk holds two copies at most
             path.unlink()
         remux_mp3(joined, temporary, name)
-        return joined_reading(logs, plans) if measure else UNMEASURED
+        return joined_reading(readings, plans, bool(spans)) if measure else UNMEASURED
     finally:
         stop.set()
         for thread in threads:
@@ -159,29 +157,32 @@ def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, enco
             path.unlink(missing_ok=True)
 
 
-def joined_reading(logs: list[MeterLog], plans: list[PartPlan]) -> Loudness:
+def joined_reading(readings: list[Reading], plans: list[PartPlan], speech: bool = False) -> Loudness:
     """The whole session's loudness and true peak from each part's meter.
 
-    Every 100 ms each meter printed the loudness of the 400 ms block ending there; parts begin
-    on the session's 100 ms grid, so each block of the session is taken from the part whose
-    share it ends in, and gated as one meter would have. The true peak is the highest any part
-    read (a part's lead-in and run-on are the session's own audio too).
+    Every meter kept each 100 ms step's K-weighted energy; parts begin on the session's 100 ms
+    grid, so the session's steps are taken from the part whose share they fall in and gated as
+    one meter would have. The speech's steps follow one another part after part (a block may
+    straddle two parts' speech, as it straddles two sentences in one meter). The true peak is
+    the highest any part read within its share.
     """
-    powers, peaks = [], []
-    for log, plan in zip(logs, plans, strict=True):
-        power = block_powers(log.printed)
-        first = (plan.share_start - plan.start) // STEP_FRAMES  # step k ends at start + (k + 1) * STEP_FRAMES
+    hops, speech_hops, peaks = [], [], []
+    for reading, plan in zip(readings, plans, strict=True):
+        first = (plan.share_start - plan.start) // STEP_FRAMES
         last = (plan.share_end - plan.start) // STEP_FRAMES
         reaching = -(-(plan.share_end - plan.start) // STEP_FRAMES)  # and the session's last, partial step
-        if len(power) < last or len(log.step_peaks) < reaching or not math.isfinite(log.loudness.integrated):
+        if len(reading.hops) < last or len(reading.step_peaks) < reaching \
+                or not math.isfinite(reading.loudness.integrated):
             return UNMEASURED  # a meter that failed or stopped early: the file is measured instead
-        powers.append(power[first:last])
+        hops.append(reading.hops[first:last])
+        speech_hops.append(reading.speech_hops)
         # Peaks from the steps of the share alone: a part's lead-in and run-on, cut off where
         # the session goes on, are not in the joined file.
-        peaks.append(log.step_peaks[first:reaching])
+        peaks.append(reading.step_peaks[first:reaching])
     peak = float(np.concatenate(peaks).max(initial=0.0))
     true_peak = 20 * math.log10(peak) if peak > 0 else -math.inf
-    return Loudness(gated_integrated(np.concatenate(powers)), true_peak)
+    spoken = gated_integrated(block_powers(np.concatenate(speech_hops), STEP_FRAMES)) if speech else math.nan
+    return Loudness(gated_integrated(block_powers(np.concatenate(hops), STEP_FRAMES)), true_peak, spoken)
 
 
 def _encode_part(blocks: Iterator[Block], path: Path, encoding: Encoding, name: str, stop: threading.Event,

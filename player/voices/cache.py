@@ -23,7 +23,7 @@ from player.atomic import save_array
 from player.errors import PlayerError
 from player.voices.base import SpeechRequest
 
-CLIP_FORMAT = 3
+CLIP_FORMAT = 6
 """Bump when the clean-up (trimming, resampling, levelling) changes, so old entries are not reused."""
 
 
