@@ -162,12 +162,19 @@ def bed_calibration(sound: str) -> float:
     if path is not None:
         try:
             with np.load(path, allow_pickle=False) as saved:
-                if float(saved["reference"].reshape(-1)[0]) == BED_REFERENCE:
-                    return float(saved["data"].reshape(-1)[0])
+                cached = float(saved["data"].reshape(-1)[0])
+                # A cache file may be damaged or planted: only a finite, plausible gain is used.
+                if float(saved["reference"].reshape(-1)[0]) == BED_REFERENCE and _plausible_gain(cached):
+                    return cached
         except (OSError, ValueError, KeyError, EOFError):
             pass
-    loudness = integrated_loudness(bed_loop(sound), SAMPLE_RATE)
+    loudness = integrated_loudness(bed_loop(sound), SAMPLE_RATE)  # re-made whenever the cache fails
     gain = 10 ** ((BED_REFERENCE - loudness) / 20) if math.isfinite(loudness) else 1.0
     if path is not None:
         save_array(path, np.array(gain), reference=np.array(BED_REFERENCE))
     return gain
+
+
+def _plausible_gain(gain: float) -> bool:
+    """A calibration gain a real loop could need: finite, positive, within +-80 dB."""
+    return math.isfinite(gain) and 1e-4 <= gain <= 1e4

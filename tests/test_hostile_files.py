@@ -200,25 +200,20 @@ def test_check_lists_every_file_used_from_outside_the_script_folder(tmp_path: Pa
     assert listed == [str(clips / "b.wav"), str(clips / "a.wav"), str(clips / "cover.png")]
 
 
-@pytest.mark.parametrize("bad", [np.nan, -1.0])
-def test_a_damaged_bed_profile_in_the_cache_is_made_again(private_cache: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          bad: float) -> None:
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -1.0, 1e30])
+def test_a_damaged_bed_calibration_in_the_cache_is_made_again(private_cache: Path, bad: float) -> None:
+    from player import ambient
     from player.atomic import save_array
-    from player.export import predict
     from player.sounds.loops import derived_cache_path
 
-    made = []
-    good = (np.full(4, 0.5), np.full(4, 0.25))
-
-    def profile(sound: str, size: int, rate: int, channels: int) -> tuple[np.ndarray, np.ndarray]:
-        made.append(sound)
-        return good
-
-    monkeypatch.setattr(predict, "_profile", profile)
-    path = derived_cache_path("white-noise", "profile-44100-7-2")
-    assert path is not None
-    save_array(path, np.array([0.5, bad, 0.5, 0.5]), peaks=np.full(4, 0.25))
-    predict._loop_bins.cache_clear()
-    energy, _ = predict._loop_bins("white-noise", 7, 44_100, 2)
-    predict._loop_bins.cache_clear()
-    assert made == ["white-noise"] and np.array_equal(energy, good[0])
+    ambient.bed_calibration.cache_clear()
+    good = ambient.bed_calibration("white-noise")
+    path = derived_cache_path("white-noise", "loudness")
+    assert path is not None and path.exists()
+    save_array(path, np.array(bad), reference=np.array(ambient.BED_REFERENCE))
+    ambient.bed_calibration.cache_clear()
+    again = ambient.bed_calibration("white-noise")
+    ambient.bed_calibration.cache_clear()
+    assert again == pytest.approx(good, rel=1e-9)
+    with np.load(path, allow_pickle=False) as saved:  # and the cache holds the good value again
+        assert float(saved["data"].reshape(-1)[0]) == pytest.approx(good, rel=1e-9)
