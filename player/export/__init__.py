@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from player.export.master import (
 )
 from player.export.parts import Render, SpliceError, available_cores, encode_in_parts, plan_parts
 from player.export.predict import LoudnessModel
+from player.export.staging import claim_temporary
 from player.export.tags import Chapter, Metadata, ffmetadata_chapters, write_metadata
 from player.export.transcripts import TRANSCRIPTS, transcript
 from player.mixer import Block, Mixer
@@ -282,11 +282,9 @@ class _staged:
     def __enter__(self) -> Path:
         folder = self.path.parent if str(self.path.parent) else Path(".")
         try:
-            handle, name = tempfile.mkstemp(dir=folder, prefix=f".{self.path.stem}.", suffix=f".part.{self.suffix}")
+            self.temporary = claim_temporary(folder, self.path.stem, self.suffix)
         except OSError as error:
             raise ExportError(f"cannot write in {folder}: {error.strerror}") from None
-        os.close(handle)
-        self.temporary = Path(name)
         _usual_permissions(self.temporary)
         return self.temporary
 
