@@ -483,8 +483,9 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     seconds = session.timeline.seconds if session.complete else estimate_timeline(script).seconds
     click.echo(f"{script.title} · {'' if session.complete else 'about '}{format_duration(seconds)}")
     click.echo(f"Keys: {KEY_HELP}" if interactive else "Playing to the end (no keyboard); Ctrl-C stops.")
-    with KeyReader(session.submit) if interactive else nullcontext():
-        result = LivePlayer(session, device_index).play()
+    player = LivePlayer(session, device_index)
+    with KeyReader(player.submit) if interactive else nullcontext():
+        result = player.play()
     if result.underruns:
         click.echo(f"Note: {result.underruns} audio underruns (the machine was busy).", err=True)
     if result.interrupted:
