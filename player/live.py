@@ -37,6 +37,8 @@ minutes arrive late when the callback thread waited for the GIL; with 0.15 s a k
 answers within about a third of a second."""
 STALL_SECONDS = 5.0
 """A device that asks for no sound for this long has stopped answering (a frozen sound server)."""
+OPEN_SECONDS = 10.0
+"""How long opening and starting the stream may take (a sound server starting up is slow)."""
 CLOSE_SECONDS = 2.0
 """How long closing the stream may take before the device is given up on."""
 NICE = -10
@@ -242,7 +244,6 @@ class LivePlayer:
             while not self.ahead.full() and feeder.is_alive() and len(self.ahead.items) < KEEP_BLOCKS * 4:
                 self.stopping.wait(0.005)
             stream = self._open()
-            stream.start()
             interrupted = self._wait()
         except self._sd.PortAudioError as error:
             raise DeviceError(f"the sound device failed during playback: {error}") from None
@@ -257,15 +258,51 @@ class LivePlayer:
         return PlayResult(self.underruns, self.frames, interrupted)
 
     def _open(self) -> Any:
-        """The output stream, not yet started."""
+        """The output stream, started; on a helper thread, as a frozen sound server never answers."""
+        opened: list[Any] = []
+        failed: list[BaseException] = []
+
+        def start() -> None:
+            try:
+                stream = self._sd.OutputStream(
+                    samplerate=SAMPLE_RATE, blocksize=BLOCK_FRAMES, channels=CHANNELS, dtype="float32",
+                    device=self.device, callback=self._callback, finished_callback=self.finished.set,
+                    latency=OUTPUT_LATENCY,
+                )
+                opened.append(stream)
+                stream.start()
+            except (self._sd.PortAudioError, ValueError) as error:
+                failed.append(error)
+
+        opener = threading.Thread(target=start, name="open", daemon=True)
+        opener.start()
         try:
-            return self._sd.OutputStream(
-                samplerate=SAMPLE_RATE, blocksize=BLOCK_FRAMES, channels=CHANNELS, dtype="float32",
-                device=self.device, callback=self._callback, finished_callback=self.finished.set,
-                latency=OUTPUT_LATENCY,
-            )
-        except (self._sd.PortAudioError, ValueError) as error:
-            raise DeviceError(f"cannot open the sound device: {error}") from None
+            deadline = time.monotonic() + OPEN_SECONDS
+            while opener.is_alive() and time.monotonic() < deadline:
+                opener.join(0.1)  # in steps, so Ctrl-C is answered meanwhile
+        except KeyboardInterrupt:
+            if opener.is_alive():
+                self._give_up()
+            else:
+                self._close_all(opened)
+            raise
+        if opener.is_alive():
+            self._give_up()
+            raise DeviceError("the sound device does not answer (is the sound server frozen?); "
+                              "play again, or choose another with --device")
+        if failed:
+            self._close_all(opened)
+            raise DeviceError(f"cannot open the sound device: {failed[0]}") from None
+        return opened[0]
+
+    def _close_all(self, streams: list[Any]) -> None:
+        """Close streams that were opened (a failed start, an interrupted opening)."""
+        for stream in streams:
+            self._close(stream)
+
+    def _give_up(self) -> None:
+        """A device that hangs: PortAudio's own exit handler would hang on it too, so drop it."""
+        atexit.unregister(getattr(self._sd, "_exit_handler", lambda: None))
 
     def _wait(self) -> bool:
         """Wait for the end, a device that stops answering, or Ctrl-C (True)."""
@@ -297,5 +334,4 @@ class LivePlayer:
         closer.start()
         closer.join(CLOSE_SECONDS)
         if closer.is_alive():
-            # The device hangs: PortAudio's own exit handler would hang on this stream too.
-            atexit.unregister(getattr(self._sd, "_exit_handler", lambda: None))
+            self._give_up()
