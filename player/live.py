@@ -19,7 +19,7 @@ import numpy as np
 from player import SAMPLE_RATE
 from player.errors import DeviceError, MissingDependency
 from player.mixer import CHANNELS, Block
-from player.realtime import quiet_alsa, raise_priority
+from player.realtime import quiet_alsa, raise_priority, raise_process_priority
 from player.session import INTERRUPT_FADE, Command, LiveSession
 
 BLOCK_FRAMES = 1024
@@ -31,10 +31,12 @@ rewound to just ahead of what the device holds and the key applied there (see `A
 QUEUE_BLOCKS = int(AHEAD_SECONDS * SAMPLE_RATE / BLOCK_FRAMES)
 KEEP_BLOCKS = 3
 """Blocks left in place when a key rewinds the session: about 70 ms, so the device never starves."""
-OUTPUT_LATENCY = 0.15
-"""Seconds of buffering in the device. PortAudio's default here (46 ms) let one block in ten
-minutes arrive late when the callback thread waited for the GIL; with 0.15 s a key still
-answers within about a third of a second."""
+LATENCIES = (0.15, 0.25)
+"""Seconds of buffering in the device, the larger once underruns start. PortAudio's default here
+(46 ms) let one block in ten minutes arrive late when the callback thread waited for the GIL;
+with 0.25 s and KEEP_BLOCKS a key still answers within about a third of a second."""
+UNDERRUNS_TO_GROW = 2
+"""Underruns after which the device gets the larger latency (one can be a start-up hiccup)."""
 STALL_SECONDS = 5.0
 """A device that asks for no sound for this long has stopped answering (a frozen sound server)."""
 OPEN_SECONDS = 10.0
@@ -44,7 +46,7 @@ CLOSE_SECONDS = 2.0
 NICE = -10
 """The worker and audio threads' priority where the system allows it (root, or RLIMIT_NICE)."""
 
-DRAIN_BLOCKS = int((OUTPUT_LATENCY + 0.1) * SAMPLE_RATE / BLOCK_FRAMES) + 1
+DRAIN_BLOCKS = int((LATENCIES[-1] + 0.1) * SAMPLE_RATE / BLOCK_FRAMES) + 1
 """Silent blocks played after the session's end, so the device's buffer empties before it stops."""
 
 NO_CARD_FIX = ("connect a sound device, or write the session to a file instead: "
@@ -174,6 +176,8 @@ class LivePlayer:
         self.prioritised = False
         self.drain = 0
         self.ended = False
+        self.stream: Any = None
+        self.latency = LATENCIES[0]
 
     def submit(self, command: Command) -> None:
         """A listener's command (from any thread): it takes effect just ahead of what is playing."""
@@ -235,22 +239,22 @@ class LivePlayer:
         """Play to the end; Ctrl-C fades out quickly and raises KeyboardInterrupt afterwards."""
         self._sd = load_sounddevice()
         quiet_alsa()
+        raise_process_priority(NICE)  # before the worker and the stream: their threads inherit it
         feeder = threading.Thread(target=self._feed, name="mixer", daemon=True)
         feeder.start()
         interrupted = False
-        stream = None
         try:
             # Fill the queue before the stream starts, so the first callbacks find blocks ready.
             while not self.ahead.full() and feeder.is_alive() and len(self.ahead.items) < KEEP_BLOCKS * 4:
                 self.stopping.wait(0.005)
-            stream = self._open()
+            self.stream = self._open()
             interrupted = self._wait()
         except self._sd.PortAudioError as error:
             raise DeviceError(f"the sound device failed during playback: {error}") from None
         finally:
             self.stopping.set()
-            if stream is not None:
-                self._close(stream)
+            if self.stream is not None:
+                self._close(self.stream)
             feeder.join(timeout=1.0)
         if not self.reached_end and not interrupted:
             raise DeviceError("the sound device stopped during playback (was it unplugged?); "
@@ -263,11 +267,14 @@ class LivePlayer:
         failed: list[BaseException] = []
 
         def start() -> None:
+            # Threads inherit their creator's priority: PortAudio's and the sound server
+            # client's threads, made while opening, get it too.
+            raise_priority(NICE)
             try:
                 stream = self._sd.OutputStream(
                     samplerate=SAMPLE_RATE, blocksize=BLOCK_FRAMES, channels=CHANNELS, dtype="float32",
                     device=self.device, callback=self._callback, finished_callback=self.finished.set,
-                    latency=OUTPUT_LATENCY,
+                    latency=self.latency,
                 )
                 opened.append(stream)
                 stream.start()
@@ -309,6 +316,8 @@ class LivePlayer:
         try:
             seen, since = self.callbacks, time.monotonic()
             while not self.finished.wait(0.1):
+                if self.underruns >= UNDERRUNS_TO_GROW and self.latency < LATENCIES[-1] and not self.ended:
+                    self._more_latency()
                 if self.callbacks != seen:
                     seen, since = self.callbacks, time.monotonic()
                 elif time.monotonic() - since > STALL_SECONDS:
@@ -316,15 +325,27 @@ class LivePlayer:
                                       "play again, or choose another with --device")
         except KeyboardInterrupt:
             self.submit(Command.INTERRUPT)
-            self.finished.wait(INTERRUPT_FADE + OUTPUT_LATENCY + 1.0)
+            self.finished.wait(INTERRUPT_FADE + self.latency + 1.0)
             return True
         return False
 
-    def _close(self, stream: Any) -> None:
+    def _more_latency(self) -> None:
+        """Underruns have started: play out the device's buffer, then reopen it with a larger one."""
+        self.latency = next(latency for latency in LATENCIES if latency > self.latency)
+        stream, self.stream = self.stream, None
+        self._close(stream, drain=True)
+        if self.reached_end:
+            return  # the session ended meanwhile: that was the last stream
+        self.finished.clear()  # the old stream's end is not the session's
+        self.stream = self._open()
+
+    def _close(self, stream: Any, drain: bool = False) -> None:
         """Stop and close the stream without waiting on a device that does not answer."""
         def close() -> None:
             try:
-                if not self.finished.is_set():
+                if drain:
+                    stream.stop()
+                elif not self.finished.is_set():
                     stream.abort()  # abort, not stop: stop waits for the device to play its buffer
                 stream.close()
             except self._sd.PortAudioError:

@@ -13,22 +13,39 @@ _handler: Any = None
 _lock = threading.Lock()
 
 
-def raise_priority(nice: int) -> bool:
-    """Give the calling thread a higher priority (a lower nice value) if allowed; whether it did.
+def raise_priority(nice: int, thread: int | None = None) -> bool:
+    """Give a thread of ours (the calling one by default) a higher priority (a lower nice value)
+    if allowed; whether it has it.
 
-    On Linux the nice value is per thread, so only the audio threads get it, and only where the
-    user may raise priority (root, or an RLIMIT_NICE that allows it); elsewhere nothing changes.
+    On Linux the nice value is per thread and new threads inherit their creator's. Raising needs
+    root or an RLIMIT_NICE that allows it; elsewhere nothing changes.
     """
     if not hasattr(os, "setpriority"):
         return False
+    tid = threading.get_native_id() if thread is None else thread
     try:
-        tid = threading.get_native_id()
         if os.getpriority(os.PRIO_PROCESS, tid) <= nice:
             return True
         os.setpriority(os.PRIO_PROCESS, tid, nice)
         return True
     except OSError:
         return False
+
+
+def raise_process_priority(nice: int) -> bool:
+    """Raise every thread of this process, as far as allowed; whether the calling thread has it.
+
+    The audio callback needs the GIL, so any thread that holds it while the scheduler leaves it
+    waiting behind busy programs delays the sound: all of them get the priority, not only the
+    audio threads.
+    """
+    try:
+        threads = [int(name) for name in os.listdir("/proc/self/task")]
+    except OSError:
+        threads = [thread.native_id for thread in threading.enumerate() if thread.native_id is not None]
+    for tid in threads:
+        raise_priority(nice, tid)
+    return raise_priority(nice)
 
 
 def quiet_alsa() -> bool:
