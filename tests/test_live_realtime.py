@@ -46,6 +46,6 @@ def test_a_thread_gets_a_higher_priority_only_where_allowed() -> None:
     thread.start()
     thread.join()
     ((granted, nice),) = results
-    assert granted == (nice == -5)
+    assert granted == (nice <= -5)  # threads start at their creator's value, maybe already raised
     assert granted or nice == before  # refused: nothing changed, and no error
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # only that thread
