@@ -1,5 +1,5 @@
 """`python -m player` runs the same CLI as the `practice` command."""
 
-from player.cli import main
+from player.launch import main
 
 main()

@@ -6,7 +6,6 @@ Everything a test would want to call lives in the core modules; this file only w
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -25,7 +24,10 @@ from player.durations import format_clock, format_duration, parse_duration
 from player.errors import DeviceError, ExportError, PlayerError, ScriptError, UsageError, VoiceError
 from player.export import FORMATS, TRANSCRIPTS, ExportOptions, check_targets, format_for
 from player.export.formats import BITRATE_RANGE, TARGET_RANGE, encoding_for
+from player.launch import EXIT_INTERRUPTED, graceful, stopped_line
+from player.launch import main as launch_main
 from player.schema import ENGINES, OPTION_FIELDS, Field, number_problem
+from player.signals import stop_workers
 from player.untrusted import control_problem, printable
 from player.userfiles import describe_os_error
 
@@ -48,7 +50,8 @@ class PracticeGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; map errors to exit codes (1 user error, 2 usage, 130 Ctrl-C)."""
         try:
-            return super().invoke(ctx)
+            with graceful():
+                return super().invoke(ctx)
         except ScriptError as error:
             for problem in error.problems:
                 click.echo(printable(str(problem)), err=True)
@@ -73,8 +76,9 @@ class PracticeGroup(click.Group):
                        err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("\nStopped.", err=True)
-            sys.exit(130)
+            stop_workers()
+            click.echo(stopped_line(), err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
 
 def _count(number: int, noun: str) -> str:
@@ -573,23 +577,15 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     if not session.complete:
         click.echo("Preparing the voice... the opening plays meanwhile, and the first words follow.")
     click.echo(f"Keys: {KEY_HELP}" if interactive else "Playing to the end (no keyboard); Ctrl-C stops.")
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        with KeyReader(session.submit) if interactive else nullcontext():
-            result = LivePlayer(session, device_index).play()
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    player = LivePlayer(session, device_index)
+    with KeyReader(player.submit) if interactive else nullcontext():
+        result = player.play()
     if result.underruns:
         click.echo(f"Note: {result.underruns} audio underruns (the machine was busy).", err=True)
     if result.interrupted:
         raise KeyboardInterrupt
     if session.problem:
         raise VoiceError(f"the session stopped early: {session.problem}")
-
-
-def _raise_interrupt(signum: int, frame: object) -> None:
-    """SIGTERM during play: the same quick fade and restored terminal as Ctrl-C."""
-    raise KeyboardInterrupt
 
 
 @cli.command()
@@ -720,7 +716,7 @@ def timer(duration: float, bells_every: float | None, ambient: str | None, chime
     click.echo(f"{script.title} · Ctrl-C stops")
     result_play = LivePlayer(LiveSession(timeline)).play()
     if result_play.interrupted:
-        sys.exit(130)
+        raise KeyboardInterrupt
 
 
 @cli.command()
@@ -853,8 +849,5 @@ def studio(folder: Path, port: int, no_browser: bool) -> None:
 
 
 def main() -> None:
-    """Entry point of the `practice` command."""
-    # SIGTERM (a closed terminal, a service manager) stops like Ctrl-C: exports leave no half
-    # file, play fades out and restores the terminal.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    cli(prog_name="practice")
+    """The `practice` command (the installed one starts in player.launch, which handles signals sooner)."""
+    launch_main()

@@ -6,8 +6,10 @@ the stream opens, and a callback that never blocks, allocates or touches files.
 
 from __future__ import annotations
 
-import queue
+import atexit
+import collections
 import threading
+import time
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -17,18 +19,34 @@ import numpy as np
 from player import SAMPLE_RATE
 from player.errors import DeviceError, MissingDependency
 from player.mixer import CHANNELS, Block
-from player.session import Command, LiveSession
+from player.realtime import quiet_alsa, raise_priority, raise_process_priority
+from player.session import INTERRUPT_FADE, Command, LiveSession
 
 BLOCK_FRAMES = 1024
-"""About 23 ms a block: controls answer within a few blocks."""
-QUEUE_BLOCKS = 8
-"""About 0.19 s of sound prepared ahead of the play head."""
-OUTPUT_LATENCY = 0.15
-"""Seconds of buffering in the device. PortAudio's default here (46 ms) let one block in ten
-minutes arrive late when the callback thread waited for the GIL; with 0.15 s a key still
-answers within about a third of a second."""
+"""About 23 ms a block."""
+AHEAD_SECONDS = 2.0
+"""Sound rendered ahead of the play head, so a busy machine (load 10 on two cores) can keep the
+worker off the CPU for a second without a gap. A key does not wait behind it: the session is
+rewound to just ahead of what the device holds and the key applied there (see `Ahead`)."""
+QUEUE_BLOCKS = int(AHEAD_SECONDS * SAMPLE_RATE / BLOCK_FRAMES)
+KEEP_BLOCKS = 3
+"""Blocks left in place when a key rewinds the session: about 70 ms, so the device never starves."""
+LATENCIES = (0.15, 0.25)
+"""Seconds of buffering in the device, the larger once underruns start. PortAudio's default here
+(46 ms) let one block in ten minutes arrive late when the callback thread waited for the GIL;
+with 0.25 s and KEEP_BLOCKS a key still answers within about a third of a second."""
+UNDERRUNS_TO_GROW = 2
+"""Underruns after which the device gets the larger latency (one can be a start-up hiccup)."""
+STALL_SECONDS = 5.0
+"""A device that asks for no sound for this long has stopped answering (a frozen sound server)."""
+OPEN_SECONDS = 10.0
+"""How long opening and starting the stream may take (a sound server starting up is slow)."""
+CLOSE_SECONDS = 2.0
+"""How long closing the stream may take before the device is given up on."""
+NICE = -10
+"""The worker and audio threads' priority where the system allows it (root, or RLIMIT_NICE)."""
 
-DRAIN_BLOCKS = int((OUTPUT_LATENCY + 0.1) * SAMPLE_RATE / BLOCK_FRAMES) + 1
+DRAIN_BLOCKS = int((LATENCIES[-1] + 0.1) * SAMPLE_RATE / BLOCK_FRAMES) + 1
 """Silent blocks played after the session's end, so the device's buffer empties before it stops."""
 
 NO_CARD_FIX = ("connect a sound device, or write the session to a file instead: "
@@ -102,50 +120,116 @@ class PlayResult:
     interrupted: bool
 
 
+class Ahead:
+    """Rendered blocks waiting for the device, each with the session's state before it.
+
+    The callback takes from the front without blocking for long; the worker adds at the back
+    and, when a key arrives, cuts the queue to its first blocks and rewinds the session to the
+    state before the first block it dropped.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: collections.deque[tuple[Block | None, dict[str, object], list[Any]]] = collections.deque()
+        self.lock = threading.Lock()
+
+    def full(self) -> bool:
+        """Whether the worker should wait."""
+        return len(self.items) >= self.size
+
+    def put(self, block: Block | None, state: dict[str, object], applied: list[Any]) -> None:
+        """A block at the back, with the state it was rendered from and the commands it applied."""
+        with self.lock:
+            self.items.append((block, state, applied))
+
+    def take(self) -> tuple[bool, Block | None]:
+        """(False, None) when empty, else (True, the next block or None at the end)."""
+        with self.lock:
+            if not self.items:
+                return False, None
+            return True, self.items.popleft()[0]
+
+    def cut(self, keep: int) -> tuple[dict[str, object], list[Any]] | None:
+        """Drop all but the first `keep` blocks: the first dropped one's state and every command
+        the dropped ones applied; None when there was nothing to drop."""
+        with self.lock:
+            if len(self.items) <= keep:
+                return None
+            dropped = [self.items.pop() for _ in range(len(self.items) - keep)][::-1]
+        return dropped[0][1], [command for _, _, applied in dropped for command in applied]
+
+
 class LivePlayer:
     """Plays a LiveSession on a sound device until it ends."""
 
     def __init__(self, session: LiveSession, device: int | None = None) -> None:
         self.session = session
         self.device = device
-        self.blocks: queue.Queue[Block | None] = queue.Queue(maxsize=QUEUE_BLOCKS)
+        self.ahead = Ahead(QUEUE_BLOCKS)
+        self.keys: collections.deque[Command] = collections.deque()
         self.stopping = threading.Event()
         self.finished = threading.Event()
         self.underruns = 0
         self.frames = 0
+        self.callbacks = 0
         self.reached_end = False
         self.failure: Exception | None = None
         """What stopped the mixer thread, raised again by play() (never silence forever)."""
+        self.prioritised = False
+        self.drain = 0
+        self.ended = False
+        self.stream: Any = None
+        self.latency = LATENCIES[0]
+
+    def submit(self, command: Command) -> None:
+        """A listener's command (from any thread): it takes effect just ahead of what is playing."""
+        self.keys.append(command)
 
     def _feed(self) -> None:
-        """Worker thread: render blocks ahead of the play head into the bounded queue."""
-        drain = 0
+        """Worker thread: render blocks ahead of the play head until stopped."""
+        raise_priority(NICE)
         while not self.stopping.is_set():
-            try:
-                block = self.session.next_block(BLOCK_FRAMES)
-            except Exception as error:  # a bug (NonFiniteAudio, say): end the stream, raise it in play()
-                self.failure, block, drain = error, None, DRAIN_BLOCKS
-            if block is None and drain < DRAIN_BLOCKS:
-                # Stopping the stream drops what still sits in the device's buffer: send
-                # silence first, so the last words are heard to their end.
-                block = np.zeros((BLOCK_FRAMES, CHANNELS), dtype=np.float32)
-                drain += 1
-            while not self.stopping.is_set():
-                try:
-                    self.blocks.put(block, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-            if block is None:
-                return
+            if not self.step():
+                self.stopping.wait(0.01)
+
+    def step(self) -> bool:
+        """Render one block ahead, rewinding first if a key waits; False when there is nothing to do."""
+        if self.keys and not self.ended:
+            self._rewind()
+        elif self.ahead.full() or self.ended:
+            return False
+        state = self.session.snapshot()
+        try:
+            block = self.session.next_block(BLOCK_FRAMES)
+        except Exception as error:  # a bug (NonFiniteAudio, say): end the stream, raise it in play()
+            self.failure, block, self.drain = error, None, DRAIN_BLOCKS
+        if block is None and self.drain < DRAIN_BLOCKS:
+            # Stopping the stream drops what still sits in the device's buffer: send
+            # silence first, so the last words are heard to their end.
+            block = np.zeros((BLOCK_FRAMES, CHANNELS), dtype=np.float32)
+            self.drain += 1
+        self.ahead.put(block, state, self.session.applied)
+        self.ended = block is None
+        return True
+
+    def _rewind(self) -> None:
+        """Drop what was rendered past the next few blocks, and apply the waiting keys there."""
+        cut = None if self.session.finished else self.ahead.cut(KEEP_BLOCKS)
+        if cut is not None:
+            self.session.rewind(*cut)
+        while self.keys:
+            self.session.submit(self.keys.popleft())
 
     def _callback(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
         """Audio thread: copy one ready block, nothing else."""
+        if not self.prioritised:
+            self.prioritised = True
+            raise_priority(NICE)
+        self.callbacks += 1
         if status.output_underflow:
             self.underruns += 1
-        try:
-            block = self.blocks.get_nowait()
-        except queue.Empty:
+        ready, block = self.ahead.take()
+        if not ready:
             self.underruns += 1
             outdata.fill(0)
             return
@@ -159,33 +243,23 @@ class LivePlayer:
     def play(self) -> PlayResult:
         """Play to the end; Ctrl-C fades out quickly and raises KeyboardInterrupt afterwards."""
         self._sd = load_sounddevice()
+        quiet_alsa()
+        raise_process_priority(NICE)  # before the worker and the stream: their threads inherit it
         feeder = threading.Thread(target=self._feed, name="mixer", daemon=True)
         feeder.start()
         interrupted = False
         try:
             # Fill the queue before the stream starts, so the first callbacks find blocks ready.
-            while not self.blocks.full() and feeder.is_alive():
+            while not self.ahead.full() and feeder.is_alive() and len(self.ahead.items) < KEEP_BLOCKS * 4:
                 self.stopping.wait(0.005)
-            try:
-                stream = self._sd.OutputStream(
-                    samplerate=SAMPLE_RATE, blocksize=BLOCK_FRAMES, channels=CHANNELS, dtype="float32",
-                    device=self.device, callback=self._callback, finished_callback=self.finished.set,
-                    latency=OUTPUT_LATENCY,
-                )
-            except (self._sd.PortAudioError, ValueError) as error:
-                raise DeviceError(f"cannot open the sound device: {error}") from None
-            with stream:
-                try:
-                    while not self.finished.wait(0.1):
-                        pass
-                except KeyboardInterrupt:
-                    interrupted = True
-                    self.session.submit(Command.INTERRUPT)
-                    self.finished.wait(2.0)
+            self.stream = self._open()
+            interrupted = self._wait()
         except self._sd.PortAudioError as error:
             raise DeviceError(f"the sound device failed during playback: {error}") from None
         finally:
             self.stopping.set()
+            if self.stream is not None:
+                self._close(self.stream)
             feeder.join(timeout=1.0)
         if self.failure is not None:
             raise self.failure
@@ -193,3 +267,99 @@ class LivePlayer:
             raise DeviceError("the sound device stopped during playback (was it unplugged?); "
                               "play again, or choose another with --device")
         return PlayResult(self.underruns, self.frames, interrupted)
+
+    def _open(self) -> Any:
+        """The output stream, started; on a helper thread, as a frozen sound server never answers."""
+        opened: list[Any] = []
+        failed: list[BaseException] = []
+
+        def start() -> None:
+            # Threads inherit their creator's priority: PortAudio's and the sound server
+            # client's threads, made while opening, get it too.
+            raise_priority(NICE)
+            try:
+                stream = self._sd.OutputStream(
+                    samplerate=SAMPLE_RATE, blocksize=BLOCK_FRAMES, channels=CHANNELS, dtype="float32",
+                    device=self.device, callback=self._callback, finished_callback=self.finished.set,
+                    latency=self.latency,
+                )
+                opened.append(stream)
+                stream.start()
+            except (self._sd.PortAudioError, ValueError) as error:
+                failed.append(error)
+
+        opener = threading.Thread(target=start, name="open", daemon=True)
+        opener.start()
+        try:
+            deadline = time.monotonic() + OPEN_SECONDS
+            while opener.is_alive() and time.monotonic() < deadline:
+                opener.join(0.1)  # in steps, so Ctrl-C is answered meanwhile
+        except KeyboardInterrupt:
+            if opener.is_alive():
+                self._give_up()
+            else:
+                self._close_all(opened)
+            raise
+        if opener.is_alive():
+            self._give_up()
+            raise DeviceError("the sound device does not answer (is the sound server frozen?); "
+                              "play again, or choose another with --device")
+        if failed:
+            self._close_all(opened)
+            raise DeviceError(f"cannot open the sound device: {failed[0]}") from None
+        return opened[0]
+
+    def _close_all(self, streams: list[Any]) -> None:
+        """Close streams that were opened (a failed start, an interrupted opening)."""
+        for stream in streams:
+            self._close(stream)
+
+    def _give_up(self) -> None:
+        """A device that hangs: PortAudio's own exit handler would hang on it too, so drop it."""
+        atexit.unregister(getattr(self._sd, "_exit_handler", lambda: None))
+
+    def _wait(self) -> bool:
+        """Wait for the end, a device that stops answering, or Ctrl-C (True)."""
+        try:
+            seen, since = self.callbacks, time.monotonic()
+            while not self.finished.wait(0.1):
+                if self.underruns >= UNDERRUNS_TO_GROW and self.latency < LATENCIES[-1] and not self.ended:
+                    self._more_latency()
+                if self.callbacks != seen:
+                    seen, since = self.callbacks, time.monotonic()
+                elif time.monotonic() - since > STALL_SECONDS:
+                    raise DeviceError("the sound device stopped answering (is the sound server frozen?); "
+                                      "play again, or choose another with --device")
+        except KeyboardInterrupt:
+            self.submit(Command.INTERRUPT)
+            self.finished.wait(INTERRUPT_FADE + self.latency + 1.0)
+            return True
+        return False
+
+    def _more_latency(self) -> None:
+        """Underruns have started: play out the device's buffer, then reopen it with a larger one."""
+        self.latency = next(latency for latency in LATENCIES if latency > self.latency)
+        stream, self.stream = self.stream, None
+        self._close(stream, drain=True)
+        if self.reached_end:
+            return  # the session ended meanwhile: that was the last stream
+        self.finished.clear()  # the old stream's end is not the session's
+        self.stream = self._open()
+
+    def _close(self, stream: Any, drain: bool = False) -> None:
+        """Stop and close the stream without waiting on a device that does not answer."""
+        def close() -> None:
+            try:
+                if drain:
+                    stream.stop()
+                elif not self.finished.is_set():
+                    stream.abort()  # abort, not stop: stop waits for the device to play its buffer
+                stream.close()
+            except self._sd.PortAudioError:
+                pass
+
+        closer = threading.Thread(target=close, name="close", daemon=True)
+        closer.start()
+        closer.join(CLOSE_SECONDS)
+        if closer.is_alive():
+            self._give_up()

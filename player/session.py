@@ -8,6 +8,7 @@ applied at the start of the next block, so all state changes happen on one threa
 from __future__ import annotations
 
 import collections
+import copy
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -134,6 +135,8 @@ class LiveSession:
         self.problem: str | None = None
         self.log: list[str] = []
         """What happened, in order, for tests and for a status line."""
+        self.applied: list[tuple[Command | str, object]] = []
+        """The commands the last block applied (live play re-applies them when it rewinds)."""
 
     # -- from any thread ------------------------------------------------------------------------
 
@@ -184,9 +187,24 @@ class LiveSession:
             return f"{self.deck.timeline.title}.{paused} {left}"
         return f"{chapters[index].title}. Chapter {index + 1} of {len(chapters)}.{paused} {left}"
 
+    def snapshot(self) -> dict[str, object]:
+        """Everything a block changes, to go back to with `rewind` (live play renders ahead)."""
+        state = {name: value for name, value in vars(self).items() if name not in ("commands", "applied")}
+        for name in ("program", "voice_fade", "duck"):
+            state[name] = copy.copy(state[name])
+        state["overlays"] = [copy.copy(overlay) for overlay in self.overlays]
+        state["log"] = list(self.log)
+        return state
+
+    def rewind(self, state: dict[str, object], commands: list[tuple[Command | str, object]]) -> None:
+        """Back to a snapshot; `commands` (applied since) are applied again at the next block."""
+        vars(self).update(state)
+        # A status line was asked for already (its speech arrives as its own command).
+        self.commands.extendleft(reversed([item for item in commands if item[0] is not Command.STATUS]))
+
     def next_block(self, frames: int) -> Block | None:
         """The next `frames` of sound, or None once the session has ended."""
-        self._apply_commands()
+        self.applied = self._apply_commands()
         if self.finished:
             return None
         block = np.zeros((frames, CHANNELS), dtype=np.float32)
@@ -238,10 +256,12 @@ class LiveSession:
 
     # -- commands ---------------------------------------------------------------------------------
 
-    def _apply_commands(self) -> None:
-        """Everything queued since the last block."""
+    def _apply_commands(self) -> list[tuple[Command | str, object]]:
+        """Everything queued since the last block; the commands applied, in order."""
+        applied: list[tuple[Command | str, object]] = []
         while self.commands:
             command, argument = self.commands.popleft()
+            applied.append((command, argument))
             if command == "speak":
                 assert isinstance(argument, np.ndarray)
                 self.overlays.append(_Overlay(argument, ducks=True))
@@ -268,6 +288,7 @@ class LiveSession:
                 continue
             self.log.append(command.value)
             self._handle(command)
+        return applied
 
     def _handle(self, command: Command) -> None:
         """One command."""

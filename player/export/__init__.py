@@ -11,7 +11,6 @@ import contextlib
 import datetime
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from player.errors import ExportError, UsageError
 from player.export.formats import FORMATS, TARGET_RANGE, Encoding, encoding_for, format_for
+from player.export.staging import claim_temporary
 from player.export.transcripts import TRANSCRIPTS, transcript
 from player.schema import check_number
 from player.support import SUPPORT_VAR, comment_with_support
@@ -294,11 +294,9 @@ class _staged:
     def __enter__(self) -> Path:
         folder = self.path.parent if str(self.path.parent) else Path(".")
         try:
-            handle, name = tempfile.mkstemp(dir=folder, prefix=f".{self.path.stem}.", suffix=f".part.{self.suffix}")
+            self.temporary = claim_temporary(folder, self.path.stem, self.suffix)
         except OSError as error:
             raise ExportError(f"cannot write in {folder}: {error.strerror}") from None
-        os.close(handle)
-        self.temporary = Path(name)
         _usual_permissions(self.temporary)
         return self.temporary
 

