@@ -196,7 +196,8 @@ def test_exports_are_mastered_to_the_target_under_minus_one_dbtp(
     code, _, err = run("export", str(write_script(text)), "-o", str(out), *options)
     assert code == 0, err
     integrated, peak = ebur128(out)
-    assert integrated == pytest.approx(target, abs=1.0)
+    # As tight as mastering's own pass mark (TOLERANCE_LU, 0.3 LU), read by ffmpeg, not by our meter.
+    assert integrated == pytest.approx(target, abs=0.3)
     assert peak <= -1.0
 
 

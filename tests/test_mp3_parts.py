@@ -232,6 +232,6 @@ def test_export_uses_parts_and_masters_the_joined_file(tmp_path: Path, monkeypat
     measured = measure_file(out)
     assert result.final is not None
     assert result.final.integrated == pytest.approx(measured.integrated, abs=0.1)
-    assert measured.integrated == pytest.approx(-16.0, abs=0.5)
+    assert measured.integrated == pytest.approx(-16.0, abs=0.3)  # mastering's own pass mark
     assert measured.true_peak <= -1.0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["parts.mp3", "parts.yaml"]
