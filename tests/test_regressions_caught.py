@@ -218,15 +218,15 @@ def test_every_declared_length_of_a_template_is_reached_exactly(template: str, t
 
 def test_a_rendered_bed_is_read_back_from_the_cache(private_cache: Path) -> None:
     loops._load.cache_clear()
-    first = loops.bed_loop("pink-noise")
-    cached = list((private_cache / "beds").glob("pink-noise-v*.npy"))
+    first = loops.bed_loop("white-noise")
+    cached = list((private_cache / "beds").glob("white-noise-v*.npy"))
     assert len(cached) == 1
     # Put a recognisable loop in the cache: a fresh process (an empty lru cache) must play it.
     marker = np.full((SR, 2), 0.125, dtype=np.float32)
     np.save(cached[0], marker)
     loops._load.cache_clear()
     try:
-        assert np.array_equal(loops.bed_loop("pink-noise"), marker)
+        assert np.array_equal(loops.bed_loop("white-noise"), marker)
         assert not np.array_equal(first[:SR], marker)
     finally:
         cached[0].unlink()

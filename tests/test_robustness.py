@@ -121,7 +121,7 @@ def _load(path: Path) -> None:
 SOURCES = [path.read_text(encoding="utf-8") for path in sorted(builtin_folder().glob("*.yaml"))]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(source=st.sampled_from(SOURCES), data=st.data())
 def test_mutated_built_ins_load_or_fail_located(tmp_path: Path, source: str, data: st.DataObject) -> None:
     text = source
@@ -158,7 +158,7 @@ documents = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_si
                          max_leaves=40)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(document=documents)
 def test_random_documents_load_or_fail_located(tmp_path: Path, document: object) -> None:
     path = tmp_path / "random.yaml"
