@@ -47,7 +47,7 @@ def timelines(write_script: WriteScript, speaker: Speaker, text: str = SCRIPT) -
 
 def drain(session: LiveSession, actions: dict[int, Command] | None = None, limit: int = 100_000) -> np.ndarray:
     """Pull every block, sending commands at given block numbers; the whole output."""
-    blocks = []
+    blocks: list[np.ndarray] = []
     for number in range(limit):
         if actions and number in actions:
             session.submit(actions[number])
