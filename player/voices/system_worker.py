@@ -168,7 +168,7 @@ def speak_to_file(engine: Any, text: str, path: str, settings: dict[str, float])
             engine.save_to_file(text, path)
             engine.runAndWait()
             if not finished.event.wait(UTTERANCE_WAIT_SECONDS):
-                raise SpeechFailed(f"the system voice did not finish {text[:60]!r} within "
+                raise SpeechFailed(f"it did not finish {text[:60]!r} within "
                                    f"{UTTERANCE_WAIT_SECONDS:.0f} s")
             if not finished.completed or not os.path.exists(path):
                 reason = "it was cancelled" if not finished.completed else "no file was written"
@@ -184,7 +184,7 @@ def speak_to_file(engine: Any, text: str, path: str, settings: dict[str, float])
             reason = "the file held no audio" if not has_audio else "the rate or volume was not applied"
     finally:
         engine.disconnect(token)
-    raise SpeechFailed(f"the system voice gave no usable audio for {text[:60]!r} in {ATTEMPTS} tries "
+    raise SpeechFailed(f"no usable audio for {text[:60]!r} in {ATTEMPTS} tries "
                       f"(the last time, {reason})")
 
 
