@@ -89,3 +89,26 @@ def test_lrc_lines_start_where_the_sentences_sound(timeline: Timeline) -> None:
         assert match is not None
         seconds = int(match.group(1)) * 60 + int(match.group(2)) + int(match.group(3)) / 100
         assert seconds == pytest.approx(start, abs=0.0051)
+
+
+def test_cues_after_the_first_hour_carry_the_hour(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    path = write_script("title: Long\nsteps:\n  - say: Start.\n  - pause: 1h\n  - pause: 1m1.5s\n  - say: Later.\n")
+    timeline = compile_timeline(load_script(path), fake_speaker)
+    # Where the second sentence's audio is placed (no need to render an hour to find it).
+    later = [sound.start for sound in timeline.sounds if sound.kind == "speech"][1] / SAMPLE_RATE
+    assert later > 3661.5
+    (_, cue) = webvtt.from_buffer(io.StringIO(transcript("vtt", timeline, ""))).captions
+    assert cue.start.startswith("01:01:0") and cue.start_in_seconds == int(later)
+    (_, subtitle) = list(srt.parse(transcript("srt", timeline, "")))
+    assert subtitle.start.total_seconds() == pytest.approx(later, abs=0.0015)
+    assert transcript("lrc", timeline, "").splitlines()[-1].startswith(f"[61:{int(later) - 3660:02d}.")
+
+
+def test_the_command_offers_exactly_the_transcripts_that_can_be_written() -> None:
+    from click.testing import CliRunner
+
+    from player.cli import cli
+
+    wrong = CliRunner().invoke(cli, ["export", "x.yaml", "--transcript", "txt"])
+    assert wrong.exit_code == 2
+    assert "'txt' is not one of 'vtt', 'srt', 'lrc'" in wrong.stderr
