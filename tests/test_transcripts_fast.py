@@ -91,17 +91,27 @@ def test_lrc_lines_start_where_the_sentences_sound(timeline: Timeline) -> None:
         assert seconds == pytest.approx(start, abs=0.0051)
 
 
-def test_cues_after_the_first_hour_carry_the_hour(write_script: WriteScript, fake_speaker: Speaker) -> None:
-    path = write_script("title: Long\nsteps:\n  - say: Start.\n  - pause: 1h\n  - pause: 1m1.5s\n  - say: Later.\n")
+def test_cues_late_in_a_minute_and_after_the_first_hour(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    path = write_script("title: Long\nsteps:\n  - say: Start.\n  - pause: 58.9\n  - say: Mid.\n  - pause: 1h\n"
+                        "  - say: Later.\n")
     timeline = compile_timeline(load_script(path), fake_speaker)
-    # Where the second sentence's audio is placed (no need to render an hour to find it).
-    later = [sound.start for sound in timeline.sounds if sound.kind == "speech"][1] / SAMPLE_RATE
-    assert later > 3661.5
-    (_, cue) = webvtt.from_buffer(io.StringIO(transcript("vtt", timeline, ""))).captions
-    assert cue.start.startswith("01:01:0") and cue.start_in_seconds == int(later)
-    (_, subtitle) = list(srt.parse(transcript("srt", timeline, "")))
-    assert subtitle.start.total_seconds() == pytest.approx(later, abs=0.0015)
-    assert transcript("lrc", timeline, "").splitlines()[-1].startswith(f"[61:{int(later) - 3660:02d}.")
+    # Where each sentence's audio is placed (no need to render an hour to find it).
+    starts = [sound.start / SAMPLE_RATE for sound in timeline.sounds if sound.kind == "speech"]
+    assert 59 < starts[1] % 60 < 60 and starts[2] > 3600
+    vtt = transcript("vtt", timeline, "")
+    assert vtt.startswith("WEBVTT\n\n")  # no title, no dangling separator
+    cues = webvtt.from_buffer(io.StringIO(vtt)).captions
+    subtitles = list(srt.parse(transcript("srt", timeline, "")))
+    lrc = transcript("lrc", timeline, "").splitlines()
+    total = timeline.length / SAMPLE_RATE
+    assert lrc[0] == f"[length:{int(total // 60):02d}:{int(total % 60):02d}]" == "[length:60:59]"
+    for start, cue, subtitle, line in zip(starts, cues, subtitles, lrc[1:], strict=True):
+        assert cue.start_in_seconds + cue.start_time.milliseconds / 1000 == pytest.approx(start, abs=0.0015)
+        assert subtitle.start.total_seconds() == pytest.approx(start, abs=0.0015)
+        match = re.fullmatch(r"\[(\d+):(\d\d)\.(\d\d)\]\w+\.", line)
+        assert match is not None, line
+        seconds = int(match.group(1)) * 60 + int(match.group(2)) + int(match.group(3)) / 100
+        assert seconds == pytest.approx(start, abs=0.0051)
 
 
 def test_the_command_offers_exactly_the_transcripts_that_can_be_written() -> None:
