@@ -29,7 +29,8 @@ def save_report(error: BaseException, argv: list[str]) -> Path | None:
         f"practice-player {__version__} internal error report",
         f"time: {datetime.datetime.now().isoformat(timespec='seconds')}",
         f"command: {' '.join(argv)}",
-        f"python: {sys.version.split()[0]} on {platform.platform()}",
+        # Not platform.platform(): it runs `uname -p` in a subprocess, which a crash path should not.
+        f"python: {sys.version.split()[0]} on {platform.system()} {platform.release()} {platform.machine()}",
         "",
         "".join(traceback.format_exception(type(error), error, error.__traceback__)),
     ])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -14,6 +16,27 @@ from player.ffmpeg import ffmpeg_exe
 from player.voices import Speaker
 from player.voices.cache import ClipCache
 from tests.fakes import FakeEngine
+
+
+@pytest.fixture(autouse=True)
+def fast_tests_start_no_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test not marked `real` may start no process: no ffmpeg, no speech engine, no worker.
+
+    That keeps `pytest -m "not real"` honest (fast, and free of the real parts); a test that
+    needs one says so with @pytest.mark.real.
+    """
+    if request.node.get_closest_marker("real") is not None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError(f"{request.node.nodeid} starts a process but is not marked @pytest.mark.real")
+
+    # Every way the code starts a program: subprocess (run, Popen, check_output), os.system and
+    # posix_spawn, and multiprocessing's spawn, which forks through _posixsubprocess.
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
+    monkeypatch.setattr(os, "system", refuse)
+    monkeypatch.setattr(os, "posix_spawn", refuse)
+    monkeypatch.setattr(os, "fork", refuse)
 
 
 @pytest.fixture(scope="session")
@@ -71,8 +94,6 @@ def decode(path: Path) -> bytes:
 @pytest.fixture(scope="session")
 def pulse(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A running PulseAudio server with a null sink; in CI it must start, never skip."""
-    import os
-
     from tests import pulse as pulse_module
 
     if not pulse_module.available():

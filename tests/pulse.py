@@ -78,7 +78,8 @@ def envelope(samples: np.ndarray, window: int = 2205) -> np.ndarray:
     """RMS loudness in 50 ms windows."""
     mono = samples.mean(axis=1) if samples.ndim == 2 else samples
     frames = len(mono) // window
-    return np.sqrt((mono[: frames * window].reshape(frames, window) ** 2).mean(axis=1))
+    levels: np.ndarray = np.sqrt((mono[: frames * window].reshape(frames, window) ** 2).mean(axis=1))
+    return levels
 
 
 def aligned_correlation(a: np.ndarray, b: np.ndarray, max_lag: int = 20) -> float:

@@ -50,11 +50,13 @@ def slope_per_octave(signal: np.ndarray) -> float:
     return float(np.polyfit(np.arange(len(centers)), levels, 1)[0]) - 3.0
 
 
+@pytest.mark.real  # renders a whole 60 s bed, or several: seconds of CPU each
 @pytest.mark.parametrize(("name", "slope"), [("white-noise", 0.0), ("pink-noise", -3.0), ("brown-noise", -6.0)])
 def test_noise_beds_fall_as_their_colour_says(name: str, slope: float) -> None:
     bed = make_bed(name)
     assert slope_per_octave(bed[:, 0]) == pytest.approx(slope, abs=0.5)
 
+@pytest.mark.real  # renders a whole 60 s bed, or several: seconds of CPU each
 
 def test_rain_has_broadband_crackle() -> None:
     rain = make_bed("rain")[:, 0].astype(np.float64)
@@ -66,6 +68,7 @@ def test_rain_has_broadband_crackle() -> None:
     low, top = band_levels(rain, [500.0, 8000.0])
     assert top > low - 20  # energy reaches far up the spectrum
 
+@pytest.mark.real  # renders a whole 60 s bed, or several: seconds of CPU each
 
 def test_ocean_swells_slowly_and_night_has_crickets() -> None:
     ocean = make_bed("ocean")[:, 0]
@@ -76,6 +79,7 @@ def test_ocean_swells_slowly_and_night_has_crickets() -> None:
     assert levels[1] > levels[0]  # the chirps stand above the air
 
 
+@pytest.mark.real  # renders a whole 60 s bed, or several: seconds of CPU each
 @pytest.mark.parametrize("name", list(BEDS))
 def test_every_bed_is_a_seamless_stereo_loop_without_short_repetition(name: str) -> None:
     bed = make_bed(name)
@@ -141,6 +145,7 @@ def bed_alone(path: Path, speaker: Speaker, tmp_path: Path) -> tuple[np.ndarray,
     return audio, speech
 
 
+@pytest.mark.real
 def test_the_bed_rises_in_pauses_and_further_in_long_silence(
     write_script: WriteScript, fake_speaker: Speaker, tmp_path: Path
 ) -> None:
@@ -158,6 +163,7 @@ def test_the_bed_rises_in_pauses_and_further_in_long_silence(
     assert db(audio[s3: s3 + SR // 2]) == pytest.approx(under, abs=1)
 
 
+@pytest.mark.real
 def test_short_gaps_between_sentences_do_not_move_the_bed(
     write_script: WriteScript, fake_speaker: Speaker, tmp_path: Path
 ) -> None:
@@ -188,6 +194,7 @@ def true_peak_and_floor(path: Path) -> tuple[float, float]:
     return float(peak_line.split()[-2]), float(floor)
 
 
+@pytest.mark.real
 def test_a_loud_session_never_clips_and_never_falls_silent(
     write_script: WriteScript, fake_speaker: Speaker, tmp_path: Path
 ) -> None:
@@ -212,6 +219,7 @@ def test_a_loud_session_never_clips_and_never_falls_silent(
     assert floor > -70
 
 
+@pytest.mark.real
 def test_practice_sounds_lists_and_previews(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -236,6 +244,7 @@ def test_built_in_beds_are_cached_after_the_first_render(private_cache: Path) ->
     assert list((private_cache / "beds").glob("white-noise-v*.npz"))
 
 
+@pytest.mark.real
 def test_a_bed_from_an_mp3_file_is_decoded_resampled_and_looped(
     write_script: WriteScript, fake_speaker: Speaker, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +15,8 @@ from player.cli import cli
 from tests.conftest import silences
 
 WriteScript = Callable[..., Path]
-COMMANDS = ["list", "check", "show", "export", "voices"]
+# Every command the CLI has, read from click itself: a new command cannot skip the help test.
+COMMANDS = sorted(cli.commands)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -81,6 +83,17 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0
     assert "Example" in out
+    # The example runs this very command, and the summary line is a sentence, not a stub.
+    assert f"practice {command}" in out.split("Example", 1)[1], out
+    summary = (cli.commands[command].help or "").strip().splitlines()[0]
+    assert len(summary.split()) >= 3 and " ".join(summary.split()) in " ".join(out.split())
+
+
+def test_the_main_help_lists_every_command() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    listed = re.findall(r"^  ([a-z]+)\s", out.split("Commands:", 1)[1], re.MULTILINE)
+    assert listed == sorted(cli.commands) and len(listed) == 12
 
 
 @pytest.mark.real

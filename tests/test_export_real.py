@@ -56,13 +56,19 @@ def test_pauses_measure_exactly_in_the_export(write_script: WriteScript, tmp_pat
         assert measured == pytest.approx(written, abs=0.05)
 
 
-def test_the_same_script_exported_twice_gives_identical_samples(write_script: WriteScript, tmp_path: Path) -> None:
+def test_the_same_script_exported_twice_gives_identical_samples(
+    write_script: WriteScript, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write_script(PAUSE_SCRIPT)
-    first = export_script(path, tmp_path / "one.mp3")
-    second = export_script(path, tmp_path / "two.mp3")
-    assert decode(first) == decode(second)
-    wav_a = export_script(path, tmp_path / "one.wav")
-    wav_b = export_script(path, tmp_path / "two.wav")
+    outputs = []
+    for name in ("one", "two"):
+        # Each export with its own empty cache: the speech itself must be synthesized the same.
+        cache = tmp_path / f"cache-{name}"
+        monkeypatch.setenv("PRACTICE_CACHE_DIR", str(cache))
+        outputs.append((export_script(path, tmp_path / f"{name}.mp3"), export_script(path, tmp_path / f"{name}.wav")))
+        assert len(list(cache.rglob("*.npz"))) == 5  # five lines, each synthesized into this cache
+    (mp3_a, wav_a), (mp3_b, wav_b) = outputs
+    assert decode(mp3_a) == decode(mp3_b)
     assert np.array_equal(soundfile.read(wav_a)[0], soundfile.read(wav_b)[0])
 
 

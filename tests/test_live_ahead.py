@@ -27,8 +27,8 @@ class _Stop(Exception):
 
 def play_by_hand(player: LivePlayer, keys: dict[int, Command]) -> np.ndarray:
     """Fill the queue, then play block by block, pressing keys at given block numbers."""
-    player._sd = SimpleNamespace(CallbackStop=_Stop)
-    heard = []
+    player._sd = SimpleNamespace(CallbackStop=_Stop)  # type: ignore[assignment]  # only CallbackStop is used
+    heard: list[np.ndarray] = []
     for number in range(100_000):
         if number in keys:
             player.submit(keys[number])

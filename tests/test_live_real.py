@@ -10,6 +10,7 @@ import shlex
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,7 +88,7 @@ class Terminal:
     """`practice play` in a real terminal (tmux), with keys sent as a person would press them."""
 
     def __init__(self, pulse: PulseServer, path: Path, folder: Path) -> None:
-        self.socket = f"practice-{os.getpid()}-{time.monotonic_ns()}"
+        self.socket = f"practice-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.rc = folder / "rc"
         self.tty = folder / "tty"
         env = play_env(pulse)
@@ -208,13 +209,13 @@ def test_x_goes_to_the_reorientation_and_q_ends_gently(
     time.sleep(0.3)
     terminal = terminal_for(path)
     time.sleep(3.0)
-    pressed = time.monotonic()
     terminal.press("q")
     assert terminal.wait_exit() == 0
-    took = time.monotonic() - pressed
     heard = stop_recording(recorder, tmp_path / "q.raw")
-    assert took < 12  # a fade of about a second and an 8 s closing chime, not the rest of the session
     start, end = sounding(heard)
+    # Measured in the recording, not by the clock: a few seconds before q (more when the machine
+    # is loaded), a short fade and the 8 s closing chime; never the 30 s pause and the rest.
+    assert (end - start) / SR < natural - 15, ((end - start) / SR, natural)
     last = heard[end - int(1.0 * SR):end].mean(axis=1)
     spectrum = np.abs(np.fft.rfft(last * np.hanning(len(last))))
     assert np.fft.rfftfreq(len(last), 1 / SR)[spectrum.argmax()] == pytest.approx(196, abs=10)  # the bowl

@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from player import SAMPLE_RATE
+from player.export import ExportOptions, export
 from player.mixer import Mixer
 from player.play import build_session, exit_script, head_steps
 from player.script import load_script
 from player.session import Command, LiveSession
 from player.timeline import Timeline, compile_timeline
 from player.voices import Speaker
+from tests.conftest import decode
 
 WriteScript = Callable[..., Path]
 BLOCK = 1024
@@ -45,7 +47,7 @@ def timelines(write_script: WriteScript, speaker: Speaker, text: str = SCRIPT) -
 
 def drain(session: LiveSession, actions: dict[int, Command] | None = None, limit: int = 100_000) -> np.ndarray:
     """Pull every block, sending commands at given block numbers; the whole output."""
-    blocks = []
+    blocks: list[np.ndarray] = []
     for number in range(limit):
         if actions and number in actions:
             session.submit(actions[number])
@@ -56,12 +58,21 @@ def drain(session: LiveSession, actions: dict[int, Command] | None = None, limit
     raise AssertionError("the session never ended")
 
 
-def test_unattended_play_is_the_export_sample_for_sample(write_script: WriteScript, fake_speaker: Speaker) -> None:
+@pytest.mark.real
+def test_unattended_play_is_the_export_sample_for_sample(
+    write_script: WriteScript, fake_speaker: Speaker, tmp_path: Path
+) -> None:
     program, exit_timeline = timelines(write_script, fake_speaker)
     played = drain(LiveSession(program, exit_timeline))
-    exported = Mixer(program).render(0, program.length)
-    assert np.array_equal(played[: program.length], exported)
+    # The reference is the file export writes (16-bit WAV, unmastered), decoded by ffmpeg.
+    out = export(Mixer(program), tmp_path / "session.wav", ExportOptions(master=False)).path
+    exported = np.frombuffer(decode(out), dtype=np.int16).reshape(-1, 2)
+    assert len(exported) == program.length
     assert len(played) - program.length < BLOCK
+    assert np.abs(played[: program.length]).max() > 0.1
+    # Equal to within the 16-bit rounding: one step of 1/32768.
+    difference = np.abs(played[: program.length].astype(np.float64) * 32768 - exported)
+    assert difference.max() <= 1.0
 
 
 def test_pause_holds_the_place_for_as_long_as_it_lasts(write_script: WriteScript, fake_speaker: Speaker) -> None:

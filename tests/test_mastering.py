@@ -1,8 +1,10 @@
 """Mastering's parts: the limiter's span-wise work, the streaming loudness meter, the meter that
 follows a file as it is written.
 
-The limiter is checked against a plain whole-array version of the same algorithm; the meters
-against ffmpeg's ebur128 and pyloudnorm reading the real mix or the finished file.
+The limiter's true peaks are read by an independent 4x oversampling (scipy's polyphase
+resampler); its block-wise work is compared with a plain whole-array version of the same
+algorithm. The meters are checked against ffmpeg's ebur128 reading the real mix
+or the finished file, and pyloudnorm.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.ndimage import maximum_filter1d
+from scipy.signal import butter, resample_poly, sosfilt
 
 from player import SAMPLE_RATE
 from player.export.encoder import encode, feed_ffmpeg
@@ -71,7 +74,51 @@ def test_limiter_matches_the_plain_algorithm(ceiling_db: float) -> None:
     ceiling = 10 ** (ceiling_db / 20)
     ours, plain = limit(block, 1024, ceiling), reference_limit(block, 1024, ceiling)
     assert np.max(np.abs(ours - plain)) < 1e-6
-    assert true_peaks(ours).max() <= ceiling * 1.0001
+
+
+def bursts(seed: int, lowpass_hz: float | None) -> np.ndarray:
+    """A quiet bed with loud noise bursts (speech peaks, rain drops), band-limited if asked."""
+    rng = np.random.default_rng(seed)
+    audio = rng.normal(0, 0.02, size=(80_000, 2))
+    for start in rng.integers(0, 79_000, size=25):
+        audio[start:start + 300] += rng.normal(0, 0.6, size=(300, 2))
+    if lowpass_hz is not None:
+        audio = 1.5 * sosfilt(butter(8, lowpass_hz, fs=44_100, output="sos"), audio, axis=0)
+    return audio.astype(np.float32)
+
+
+def reference_true_peak_db(block: np.ndarray) -> float:
+    """dBTP by 4x polyphase oversampling (scipy), independent of the limiter's own kernels."""
+    peak = max(float(np.abs(resample_poly(block[:, channel].astype(np.float64), 4, 1)).max())
+               for channel in range(block.shape[1]))
+    return 20 * math.log10(peak)
+
+
+@pytest.mark.parametrize("ceiling_db", [-1.5, -3.5])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_limited_true_peaks_stay_at_the_ceiling_by_an_independent_meter(ceiling_db: float, seed: int) -> None:
+    # Speech reaches the mix from 22 kHz engines and beds are shaped noise: content up to 16 kHz.
+    block = bursts(seed, lowpass_hz=16_000)
+    assert reference_true_peak_db(block) > ceiling_db + 3  # the limiter has real work to do
+    limited = limit(block, 1024, 10 ** (ceiling_db / 20))
+    assert reference_true_peak_db(limited) <= ceiling_db + 0.1
+    # It takes away only what it must: the loudest moment still reaches the ceiling...
+    assert reference_true_peak_db(limited) >= ceiling_db - 0.5
+    # ...and the quiet bed far from any burst passes untouched.
+    untouched = np.abs(block[1024:-1024]).max(axis=1) < 0.1
+    near_loud = maximum_filter1d((~untouched).astype(np.uint8), size=2 * 2 * WINDOW + 1) > 0
+    quiet = ~near_loud
+    assert quiet.sum() > 10_000
+    assert np.array_equal(limited[quiet], block[1024:-1024][quiet])
+
+
+@pytest.mark.xfail(reason="full-band bursts (energy up to 22 kHz) pass the ceiling by about 0.6 dB by "
+                          "scipy's and ffmpeg's 4x meters: the limiter's 16-tap interpolation misses "
+                          "peaks near Nyquist (found by this independent check; limiter.py belongs to #15)",
+                   strict=False)
+def test_full_band_bursts_stay_at_the_ceiling_by_an_independent_meter() -> None:
+    limited = limit(bursts(1, lowpass_hz=None), 1024, 10 ** (-1.5 / 20))
+    assert reference_true_peak_db(limited) <= -1.5 + 0.1
 
 
 def test_true_peaks_finds_peaks_between_samples() -> None:

@@ -153,12 +153,14 @@ def test_plans_cut_long_mp3_sessions_on_the_grid() -> None:
     assert len(plan_parts(length, encoding_for(FORMATS["mp3"], sample_rate=48_000), cores=2)) == 1
 
 
-@pytest.mark.parametrize("block", [1, 7, 16, 1000, 4096])
+# Odd and tiny blocks cut the 16-frame interpolation reach every way; the signal is short so
+# that a block of 3 frames (2,667 calls) stays cheap.
+@pytest.mark.parametrize("block", [3, 7, 16, 1000, 4096])
 def test_following_the_true_peak_block_by_block_reads_the_whole(block: int) -> None:
     rng = np.random.default_rng(3)
-    signal = (rng.normal(0, 0.05, size=(20_000, 2)) * np.linspace(0.2, 1, 20_000)[:, None]).astype(np.float32)
-    signal[12_345] = [0.9, -0.9]  # one sharp peak, whose neighbours may fall in another block
-    follower = _PeakFollower(step=1000)
+    signal = (rng.normal(0, 0.05, size=(8_000, 2)) * np.linspace(0.2, 1, 8_000)[:, None]).astype(np.float32)
+    signal[4_937] = [0.9, -0.9]  # one sharp peak, whose neighbours may fall in another block
+    follower = _PeakFollower(step=400)
     for start in range(0, len(signal), block):
         follower.add(signal[start:start + block])
     exact = true_peaks(signal, screen=0.0)
@@ -166,8 +168,8 @@ def test_following_the_true_peak_block_by_block_reads_the_whole(block: int) -> N
     steps = follower.step_peaks()
     assert len(steps) == 20 and int(np.argmax(steps)) == 12
     # Each step holds at least its loudest sample and never more than its true peak.
-    assert np.all(steps >= np.abs(signal).max(axis=1).reshape(20, 1000).max(axis=1))
-    assert np.all(steps <= exact.reshape(20, 1000).max(axis=1) + 1e-9)
+    assert np.all(steps >= np.abs(signal).max(axis=1).reshape(20, 400).max(axis=1))
+    assert np.all(steps <= exact.reshape(20, 400).max(axis=1) + 1e-9)
 
 
 def test_joined_reading_takes_each_part_only_within_its_share() -> None:

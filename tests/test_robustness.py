@@ -1,6 +1,7 @@
 """Bad input, limits, faults and interruptions: never a traceback, never lost work.
 
-The bad-script corpus runs through the real command in its own process, timed and measured.
+The bad-script corpus runs through the real command in its own process, its memory measured
+(how long it takes belongs in benchmarks/, never in a test).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from player.errors import ScriptError
 from player.library import builtin_folder
 from player.model import Script
 from player.script import load_script
+from player.timeline import estimate_timeline
 
 WriteScript = Callable[..., Path]
 CORPUS = Path(__file__).resolve().parent / "bad_scripts"
@@ -58,8 +60,23 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return sorted(CORPUS.glob("*.yaml")) + generated_corpus(tmp_path_factory.mktemp("generated"))
 
 
-def test_the_corpus_covers_the_error_classes(corpus: list[Path]) -> None:
-    assert len(corpus) >= 40
+def test_each_bad_script_in_the_corpus_tests_something_different(corpus: list[Path]) -> None:
+    reports: dict[str, list[str]] = {}
+    for path in corpus:
+        try:
+            estimate_timeline(load_script(path))
+        except ScriptError as error:
+            # The message without the file name: two files failing the same way test one thing.
+            reports[path.name] = [f"{p.line}:{p.column}: {p.message}" for p in error.problems]
+        else:
+            raise AssertionError(f"{path.name} is in the bad-script corpus but is a good script")
+    seen: dict[str, str] = {}
+    for name, problems in reports.items():
+        key = "\n".join(problems)
+        # An empty file and a file holding only a comment are both empty, on purpose.
+        if {name, seen.get(key)} != {"empty.yaml", "only-a-comment.yaml"}:
+            assert key not in seen, f"{name} fails exactly like {seen.get(key)}"
+        seen[key] = name
 
 
 # Runs a command as its only child and reports that child's peak RSS (kB) on the last line.
@@ -69,26 +86,28 @@ MEASURED = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:
 
 
 @pytest.mark.real
-def test_every_bad_script_fails_located_fast_and_small(corpus: list[Path]) -> None:
+def test_every_bad_script_fails_located_and_small(corpus: list[Path]) -> None:
     for path in corpus:
-        started = time.monotonic()
         done = subprocess.run([sys.executable, "-c", MEASURED, sys.executable, "-m", "player", "check", str(path)],
                               capture_output=True, text=True, timeout=60, cwd=path.parent)
-        elapsed = time.monotonic() - started
         assert done.returncode == 1, (path.name, done.stderr)
-        assert elapsed < 5, (path.name, elapsed)
         *lines, peak_kb = done.stderr.strip().splitlines()
         assert int(peak_kb) < 400 * 1024, (path.name, peak_kb)
         assert "Traceback" not in done.stderr and "internal error" not in done.stderr, path.name
         assert re.fullmatch(r"\d+ problems? found", lines[-1]), (path.name, lines)
         for line in lines[:-1]:
-            assert re.match(rf"{re.escape(str(path))}:(\d+:\d+:)? \S", line), (path.name, line)
+            assert re.match(rf"{re.escape(str(path))}:([1-9]\d*:[1-9]\d*:)? \S", line), (path.name, line)
+
+
+# The only problems that concern a whole file rather than a place in it.
+WHOLE_FILE = ("the file is empty", "not valid YAML", "file is ")
 
 
 def _is_located(error: ScriptError, path: Path) -> bool:
-    """Every problem names the file (and a line and column when there is one)."""
-    return bool(error.problems) and all(p.file == str(path) and p.line >= 0 and p.column >= 0
-                                        for p in error.problems)
+    """Every problem names the file and a real (1-based) line and column, unless it is about the whole file."""
+    return bool(error.problems) and all(
+        p.file == str(path) and ((p.line >= 1 and p.column >= 1) or p.message.startswith(WHOLE_FILE))
+        for p in error.problems)
 
 
 def _load(path: Path) -> None:
@@ -102,7 +121,7 @@ def _load(path: Path) -> None:
 SOURCES = [path.read_text(encoding="utf-8") for path in sorted(builtin_folder().glob("*.yaml"))]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(source=st.sampled_from(SOURCES), data=st.data())
 def test_mutated_built_ins_load_or_fail_located(tmp_path: Path, source: str, data: st.DataObject) -> None:
     text = source
@@ -139,7 +158,7 @@ documents = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_si
                          max_leaves=40)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(document=documents)
 def test_random_documents_load_or_fail_located(tmp_path: Path, document: object) -> None:
     path = tmp_path / "random.yaml"

@@ -75,10 +75,21 @@ def test_all_problems_of_a_file_are_reported_at_once(write_script: WriteScript) 
     assert f"{path}:2:7: 'pace' must be a number, not 'fast'" in found
     assert any(":4:10:" in p and "unknown variable '{nobody}'" in p for p in found)
     assert any(":5:12:" in p and "'soon' is not a duration" in p for p in found)
-    assert any(":6:14:" in p and "(did you mean 'square'?)" not in p and "box" in p for p in found)
+    # 'squre' is near no pattern: the list, and no guess (a guess here would be a wrong one).
+    assert f"{path}:6:14: 'breathe' must be one of box, 4-7-8, resonance, calm, not 'squre'" in found
     assert any(":7:13:" in p and "at most 100" in p for p in found)
     assert any(":9:12:" in p and "'chime' needs 'sound'" in p for p in found)
     assert any(":9:21:" in p and "'volume' must be at most 1.0, not 2" in p for p in found)
+
+
+def test_a_near_miss_of_a_choice_gets_the_right_suggestion(write_script: WriteScript) -> None:
+    path = write_script("title: x\nsteps:\n  - breathe: resonanse\n  - chime: bel\n")
+    assert problems_of(path) == [
+        f"{path}:3:14: 'breathe' must be one of box, 4-7-8, resonance, calm, not 'resonanse' "
+        "(did you mean 'resonance'?)",
+        f"{path}:4:5: unknown chime 'bel' (did you mean 'bell'?); built-in chimes: bowl, bell, soft, wood, "
+        "or give a file path",
+    ]
 
 
 @pytest.mark.parametrize(("body", "expected"), [
