@@ -87,7 +87,8 @@ def speak_to_file(engine: Any, text: str, path: str, settings: dict[str, float])
         # fifty ran at eSpeak's default rate (175 wpm) instead of the one set, and now and then
         # an utterance ended before any audio arrived (a bare 44-byte WAV header). Both show
         # afterwards: the rate reads back wrong, or the file is empty.
-        has_audio = os.path.getsize(path) > WAV_HEADER_BYTES or not any(c.isalnum() for c in text)
+        written = os.path.exists(path) and os.path.getsize(path) > WAV_HEADER_BYTES
+        has_audio = written or not any(c.isalnum() for c in text)
         kept = all(abs(float(engine.getProperty(name)) - value) < 0.011 for name, value in settings.items())
         if has_audio and kept:
             return
