@@ -114,7 +114,7 @@ def session_options(command: F) -> F:
         click.option("--engine", type=click.Choice(ENGINES), help="Speech engine."),
         click.option("--voice", metavar="ID", help="An engine voice id (see the engine's voices)."),
         click.option("--rate", type=click.FloatRange(0.5, 2.0), metavar="FACTOR",
-                     help="Speaking rate: 1.0 is the engine's normal pace."),
+                     help="Speaking rate: 1.0 is unhurried guided practice (about 130 words a minute)."),
     ]
     for option in reversed(options):
         command = option(command)

@@ -46,7 +46,7 @@ from player.sounds import (
 )
 from player.sounds.files import AudioFileError
 from player.sounds.loops import bed_loop
-from player.text import InlinePause, split_say
+from player.text import BREATH_PAUSE, InlinePause, breath_groups, split_say
 from player.voices.audio import trim_silence
 from player.voices.base import Progress, SpeechRequest
 from player.voices.textprep import speakable
@@ -55,8 +55,8 @@ Clip = npt.NDArray[np.float32]
 
 DEFAULT_FLEX_MIN = 0.5
 """A flexible pause without `min` may shrink to half its written length."""
-ESTIMATED_WORDS_PER_SECOND = 2.6
-"""For estimates before synthesis: an unhurried speaking pace at rate 1.0."""
+ESTIMATED_WORDS_PER_SECOND = 2.2
+"""For estimates before synthesis: the unhurried pace of rate 1.0 (132 words a minute)."""
 BREATH_WORDS = {"in": "Breathe in", "hold": "Hold", "out": "And out", "hold_out": "Hold"}
 
 
@@ -286,11 +286,22 @@ class _Layout:
                 continue
             if previous_spoken:
                 self.gap(self.script.voice.sentence_gap)
-            # The engine hears numbers and abbreviations in words; the transcript keeps the text.
-            request = self.request(speakable(part.text, self.script.language), step.voice, step.rate)
-            self.place(_speech_key(request), self.speech(request), 1.0, "speech", text=part.text)
+            self.sentence(part.text, step)
             previous_spoken = True
         self.gap(step.pause_after * self.script.pace)
+
+    def sentence(self, text: str, step: Say) -> None:
+        """One sentence: its breath groups with a breath between them, under one transcript cue."""
+        first = len(self.spans)
+        for index, piece in enumerate(breath_groups(text)):
+            if index:
+                self.gap(BREATH_PAUSE)
+            # The engine hears numbers and abbreviations in words; the transcript keeps the text.
+            request = self.request(speakable(piece, self.script.language), step.voice, step.rate)
+            self.place(_speech_key(request), self.speech(request), 1.0, "speech")
+        if first < len(self.spans):
+            length = sum(span.samples for span in self.spans[first:])
+            self.spans[first].events.append((0, _CueEvent(text, length)))
 
     def pause(self, step: Pause, pace: float) -> None:
         """A pause; a flexible one remembers how far it may shrink and stretch."""

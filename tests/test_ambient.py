@@ -135,7 +135,7 @@ def bed_alone(path: Path, speaker: Speaker, tmp_path: Path) -> tuple[np.ndarray,
 
     out = export(BedOnly(timeline), tmp_path / "bed.wav", ExportOptions(master=False)).path
     audio, _ = soundfile.read(out, dtype="float32")
-    speech = [(s.start, timeline.sound_end(s)) for s in timeline.sounds if s.kind == "speech"]
+    speech = [(cue.start, cue.end) for cue in timeline.cues]  # one cue per sentence
     return audio, speech
 
 

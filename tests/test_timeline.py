@@ -234,7 +234,7 @@ def test_the_estimate_needs_no_engine_and_is_close(write_script: WriteScript) ->
     path = write_script("title: E\nsteps:\n  - say: one two three four five\n  - pause: 10\n")
     estimate = estimate_timeline(load_script(path))
     assert estimate.estimated
-    assert estimate.seconds == pytest.approx(10 + 5 / 2.6, abs=0.01)
+    assert estimate.seconds == pytest.approx(10 + 5 / 2.2, abs=0.01)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
