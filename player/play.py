@@ -87,7 +87,7 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
     exit_source, exit_steps = exit_script(script)
     cold = speaker.count_new(speech_requests(script)) > 0 and start_chapter is None
     if cold:
-        timeline = compile_timeline(script, speaker, steps=head_steps(script))
+        timeline = compile_timeline(script, speaker, steps=head_steps(script), ending=False)
         start = 0
     else:
         timeline = compile_timeline(script, speaker)

@@ -57,6 +57,8 @@ DEFAULT_FLEX_MIN = 0.5
 """A flexible pause without `min` may shrink to half its written length."""
 ESTIMATED_WORDS_PER_SECOND = 2.2
 """For estimates before synthesis: the unhurried pace of rate 1.0 (132 words a minute)."""
+END_QUIET = 1.0
+"""Seconds of digital silence that close every session, after every sound has rung out."""
 BREATH_WORDS = {"in": "Breathe in", "hold": "Hold", "out": "And out", "hold_out": "Hold"}
 
 
@@ -416,12 +418,17 @@ def compile_timeline(
     speaker: Speech,
     progress: Progress | None = None,
     steps: Sequence[Step] | None = None,
+    ending: bool = True,
 ) -> Timeline:
-    """The exact Timeline: synthesizes (or takes from the cache) every line, then lays out time."""
+    """The exact Timeline: synthesizes (or takes from the cache) every line, then lays out time.
+
+    `ending`: close with every sound rung out and END_QUIET of silence (not for the opening
+    of a cold start, which must stay a prefix of the whole session).
+    """
     chosen = script.steps if steps is None else steps
     requests = speech_requests(script, chosen)
     clips = dict(zip(requests, speaker.speak(requests, progress), strict=True))
-    return _build(script, chosen, lambda request: clips[request], real_clips=True)
+    return _build(script, chosen, lambda request: clips[request], real_clips=True, ending=ending)
 
 
 def estimate_timeline(script: Script) -> Timeline:
@@ -435,14 +442,20 @@ def estimate_timeline(script: Script) -> Timeline:
     return _build(script, script.steps, guess, real_clips=False)
 
 
-def _build(script: Script, steps: Sequence[Step], speech: ClipSource, real_clips: bool) -> Timeline:
-    """Lay out, solve the target length, place."""
+def _build(script: Script, steps: Sequence[Step], speech: ClipSource, real_clips: bool,
+           ending: bool = True) -> Timeline:
+    """Lay out, close, solve the target length, place."""
     layout = _Layout(script, speech, real_clips)
     layout.check_bed(script.ambient.sound, script.ambient.where or Where(str(script.source)))
     layout.walk(steps)
     if layout.problems:
         raise ScriptError(layout.problems)
-    if script.length is not None and steps is script.steps:
+    solving = script.length is not None and steps is script.steps
+    if ending:
+        closing = _closing_quiet(layout, shortest=solving)
+        if closing:
+            layout.spans.append(_Span(closing))
+    if solving and script.length is not None:
         solve_length(layout.spans, _samples(script.length), str(script.source))
     total = sum(span.samples for span in layout.spans)
     if total > _samples(MAX_SESSION_SECONDS):
@@ -450,6 +463,23 @@ def _build(script: Script, steps: Sequence[Step], speech: ClipSource, real_clips
                                    f"the session lasts {format_duration(total / SAMPLE_RATE)}; "
                                    "the limit is 4 h")])
     return _place(script, layout, total, estimated=not real_clips)
+
+
+def _closing_quiet(layout: _Layout, shortest: bool) -> int:
+    """Frames to add after the last step so every sound rings out in full, then END_QUIET of silence.
+
+    A chime lets the next step start while it rings, so the last one would be cut off. With
+    `shortest` (a target length is being solved), flexible spans count at their shortest: the
+    most any sound can run past the end, so the quiet reserved is enough whatever the solver does.
+    """
+    position = 0
+    last_sound_end = 0
+    for span in layout.spans:
+        for offset, event in span.events:
+            if isinstance(event, _SoundEvent):
+                last_sound_end = max(last_sound_end, position + offset + len(layout.clips[event.clip]))
+        position += span.low if shortest and span.flexible else span.samples
+    return max(0, last_sound_end + _samples(END_QUIET) - position)
 
 
 def solve_length(spans: list[_Span], target: int, name: str) -> None:

@@ -13,13 +13,15 @@ from player import SAMPLE_RATE
 _CHIME_VOICES: dict[str, tuple[float, tuple[float, ...], tuple[float, ...], float, float]] = {
     # A singing bowl's partials are far from harmonic; each pair is slightly detuned so it beats
     # slowly, as a real bowl does, and the low ones ring for many seconds.
-    "bowl": (196.0, (1.0, 1.004, 2.71, 2.716, 5.12, 8.21), (1.0, 0.7, 0.55, 0.4, 0.25, 0.12), 3.5, 8.0),
-    "bell": (880.0, (1.0, 2.0, 2.4, 3.0, 4.2), (1.0, 0.45, 0.3, 0.2, 0.1), 1.1, 5.0),
-    "soft": (440.0, (1.0, 2.0), (1.0, 0.12), 0.9, 3.0),
+    "bowl": (196.0, (1.0, 1.004, 2.71, 2.716, 5.12, 8.21), (1.0, 0.7, 0.55, 0.4, 0.25, 0.12), 3.5, 14.0),
+    "bell": (880.0, (1.0, 2.0, 2.4, 3.0, 4.2), (1.0, 0.45, 0.3, 0.2, 0.1), 1.1, 6.0),
+    "soft": (440.0, (1.0, 2.0), (1.0, 0.12), 0.9, 4.0),
     "wood": (820.0, (1.0, 2.46, 4.1), (1.0, 0.35, 0.12), 0.035, 0.35),
 }
 CHIME_RING: dict[str, float] = {"bowl": 4.0, "bell": 2.5, "soft": 1.5, "wood": 0.35}
 """Seconds a chime step takes before the next step; the tail goes on ringing beneath it."""
+RING_OUT = 0.4
+"""The share of a chime's length over which its ring fades to silence."""
 CHIME_PEAK = 0.5
 """Chimes peak at -6 dBFS: present under the voice, never startling."""
 
@@ -38,8 +40,10 @@ def chime(name: str, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
         wave += gain * np.sin(2 * np.pi * fundamental * ratio * t) * np.exp(-t * ratio**0.7 / decay)
     attack = np.minimum(t / 0.004, 1.0)
     wave *= attack
-    tail = max(int(0.2 * sample_rate), 1)
-    wave[-tail:] *= np.linspace(1.0, 0.0, tail) ** 2
+    # The last 40 % eases what is left of the ring (about -20 dB for the bowl) to exactly zero
+    # along a half cosine, so the ring dies away rather than stopping.
+    tail = max(int(RING_OUT * t.size), 1)
+    wave[-tail:] *= 0.5 + 0.5 * np.cos(np.pi * np.arange(1, tail + 1) / tail)
     wave *= CHIME_PEAK / float(np.max(np.abs(wave)))
     result = wave.astype(np.float32)
     result.flags.writeable = False
