@@ -37,13 +37,14 @@ from player.model import (
 )
 from player.schema import MAX_SESSION_SECONDS
 from player.sounds import (
-    CHIME_RING,
     breath_tone,
     chime,
     is_builtin_bed,
     is_builtin_chime,
     load_audio_file,
+    ring_frames,
 )
+from player.sounds.beds import BED_RMS
 from player.sounds.files import AudioFileError
 from player.sounds.loops import bed_loop
 from player.text import BREATH_PAUSE, InlinePause, breath_groups, split_say
@@ -253,10 +254,11 @@ class _Layout:
         elif isinstance(step, Chime):
             clip = self.chime_clip(step.sound, step.where)
             if clip is not None:
-                # A built-in chime lets the next step begin while its tail still rings.
-                ring = CHIME_RING.get(step.sound)
-                self.place(f"chime:{step.sound}", clip, step.volume, "chime",
-                           advance=_samples(ring) if ring is not None else None)
+                # A built-in chime lets the next step begin once its ring has fallen under the
+                # bed, and goes on ringing beneath it; a file takes its whole length.
+                at = sum(span.samples for span in self.spans)
+                advance = self.ring(clip, step.volume, at) if is_builtin_chime(step.sound) else None
+                self.place(f"chime:{step.sound}", clip, step.volume, "chime", advance=advance)
         elif isinstance(step, Breathe):
             self.breathe(step)
         elif isinstance(step, Play):
@@ -266,6 +268,26 @@ class _Layout:
             self.marker(_BedEvent(step.sound, _samples(step.crossfade)))
         elif isinstance(step, Silence):
             self.silence(step)
+
+    def ring(self, clip: Clip, gain: float, at: int | None = None) -> int:
+        """Frames until a chime at `gain`, starting `at`, is quieter than the bed under speech, and stays so.
+
+        The bed's level is its `level` (where a bed would sit when there is none), lower while
+        it fades in at the start of the session (`at` None: assume it has faded in).
+        """
+        if gain <= 0:
+            return 0
+        settings = self.script.ambient
+        level = BED_RMS * 10 ** (settings.level / 20) / gain
+        fade_in = settings.fade_in * SAMPLE_RATE
+        if at is None or settings.sound is None or at >= fade_in:
+            return ring_frames(clip, lambda ends: np.full(ends.size, level))
+        start = at
+
+        def faded(ends: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+            return level * np.sin(0.5 * np.pi * np.clip((start + ends) / fade_in, 0.0, 1.0))
+
+        return ring_frames(clip, faded)
 
     def request(self, text: str, voice: str | None = None, rate: float | None = None) -> SpeechRequest:
         """A speech request with the script's voice settings."""
@@ -384,8 +406,11 @@ class _Layout:
         if clip is not None:
             key = f"chime:{step.chime}"
             self.clips[key] = clip
+            # Only bells that have fallen under the bed before the sit ends: none rings into
+            # the words after it.
+            ring = self.ring(clip, 1.0)
             span.events.extend((offset, _SoundEvent(key, 1.0, "chime"))
-                               for offset in range(interval, total, interval))
+                               for offset in range(interval, total - ring + 1, interval))
         self.spans.append(span)
 
 

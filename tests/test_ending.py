@@ -16,7 +16,7 @@ from player.authoring import timer_script
 from player.export import ExportOptions, export
 from player.mixer import Mixer
 from player.script import Overrides, load_script
-from player.sounds import CHIME_RING, chime
+from player.sounds import CHIMES, chime
 from player.timeline import END_QUIET, Timeline, compile_timeline
 from player.voices import Speaker
 from tests.fakes import FakeEngine
@@ -51,7 +51,7 @@ def test_a_closing_chime_rings_out_in_full_then_quiet(write_script: WriteScript,
 
 
 def test_a_chime_fades_to_exact_zero() -> None:
-    for name in CHIME_RING:
+    for name in CHIMES:
         ring = chime(name)
         assert ring[-1] == 0.0
         assert np.abs(ring[-SR // 100:]).max() < 10 ** (-60 / 20)  # its last 10 ms under -60 dBFS

@@ -2,9 +2,9 @@
 
 from player.sounds.catalog import BEDS, CHIMES, is_builtin_bed, is_builtin_chime, is_path
 from player.sounds.files import load_audio_file
-from player.sounds.tones import CHIME_RING, breath_tone, chime
+from player.sounds.tones import breath_tone, chime, ring_frames
 
 __all__ = [
-    "BEDS", "CHIMES", "CHIME_RING", "breath_tone", "chime", "is_builtin_bed", "is_builtin_chime", "is_path",
-    "load_audio_file",
+    "BEDS", "CHIMES", "breath_tone", "chime", "is_builtin_bed", "is_builtin_chime", "is_path",
+    "load_audio_file", "ring_frames",
 ]

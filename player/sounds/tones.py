@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -18,8 +19,8 @@ _CHIME_VOICES: dict[str, tuple[float, tuple[float, ...], tuple[float, ...], floa
     "soft": (440.0, (1.0, 2.0), (1.0, 0.12), 0.9, 4.0),
     "wood": (820.0, (1.0, 2.46, 4.1), (1.0, 0.35, 0.12), 0.035, 0.35),
 }
-CHIME_RING: dict[str, float] = {"bowl": 4.0, "bell": 2.5, "soft": 1.5, "wood": 0.35}
-"""Seconds a chime step takes before the next step; the tail goes on ringing beneath it."""
+ENVELOPE_SECONDS = 0.1
+"""The window a ring's level is measured over (RMS) when deciding it has fallen quiet."""
 RING_OUT = 0.4
 """The share of a chime's length over which its ring fades to silence."""
 CHIME_PEAK = 0.5
@@ -48,6 +49,26 @@ def chime(name: str, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
     result = wave.astype(np.float32)
     result.flags.writeable = False
     return result
+
+
+def ring_frames(clip: npt.NDArray[np.float32], under_rms: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
+                sample_rate: int = SAMPLE_RATE) -> int:
+    """Frames until a sound's level (RMS over 100 ms windows) falls under a level for good.
+
+    `under_rms` gives the level (linear RMS) for each window from the frame where the window
+    ends, counted from the sound's start: a bed that is still fading in is quieter. Measured
+    from the sound's own envelope, so a ring that swells again as its partials beat counts
+    until its last loud window.
+    """
+    window = max(int(ENVELOPE_SECONDS * sample_rate), 1)
+    whole = clip.size // window * window
+    blocks = np.asarray(clip[:whole], dtype=np.float64).reshape(-1, window)
+    levels = np.sqrt(np.mean(blocks**2, axis=1))
+    if clip.size > whole:
+        levels = np.append(levels, np.sqrt(np.mean(np.asarray(clip[whole:], dtype=np.float64) ** 2)))
+    ends = np.minimum(np.arange(1, levels.size + 1, dtype=np.float64) * window, clip.size)
+    loud = np.flatnonzero(levels >= under_rms(ends))
+    return 0 if loud.size == 0 else min(int(loud[-1] + 1) * window, clip.size)
 
 
 def breath_tone(rising: bool, samples: int, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
