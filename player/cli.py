@@ -56,6 +56,7 @@ from player.voices.catalog import (
     piper_voices,
     system_voices,
 )
+from player.voices.registry import voice_credit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -144,6 +145,11 @@ def _speaker(script: Script) -> Speaker:
     if choice.notice:
         click.echo(choice.notice, err=True)
     return Speaker(choice.engine)
+
+
+def _voice(script: Script) -> str:
+    """Who speaks a script, for the artist tag when the script names no author."""
+    return voice_credit(script.voice.engine, script.voice.name)
 
 
 def _compile(script: Script, quiet: bool = False) -> Timeline:
@@ -353,11 +359,11 @@ def _export_one(script: Script, target: Path, options: ExportOptions, album: str
     if advance is not None:
         timeline = compile_timeline(script, _speaker(script))
         mixer = Mixer(timeline)
-        return export(mixer, target, options, metadata_for(script, timeline, album), advance)
+        return export(mixer, target, options, metadata_for(script, timeline, album, _voice(script)), advance)
     timeline = _compile(script, quiet)
     mixer = Mixer(timeline)
     with _progress(f"Writing {target.name}", work_for(mixer, options), enabled=not quiet) as step:
-        return export(mixer, target, options, metadata_for(script, timeline, album), step)
+        return export(mixer, target, options, metadata_for(script, timeline, album, _voice(script)), step)
 
 
 def _report(result: ExportResult) -> None:

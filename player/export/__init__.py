@@ -33,7 +33,7 @@ from player.export.master import (
 )
 from player.export.parts import Render, SpliceError, available_cores, encode_in_parts, plan_parts
 from player.export.predict import LoudnessModel
-from player.export.tags import Chapter, Metadata, ffmetadata_chapters, write_metadata
+from player.export.tags import DEFAULT_ALBUM, Chapter, Metadata, default_cover, ffmetadata_chapters, write_metadata
 from player.export.transcripts import TRANSCRIPTS, transcript
 from player.mixer import Block, Mixer
 from player.model import Script
@@ -78,12 +78,18 @@ class ExportResult:
     bytes: int
 
 
-def metadata_for(script: Script, timeline: Timeline, album: str | None = None) -> Metadata:
-    """Tags and chapters for a script's export (date: today)."""
+def metadata_for(script: Script, timeline: Timeline, album: str | None = None, voice: str = "") -> Metadata:
+    """Tags and chapters for a script's export (date: today).
+
+    What a phone shows is never empty: the album is `album`, else the script's collection,
+    else DEFAULT_ALBUM; the artist is the script's author, else `voice` (who speaks), else
+    DEFAULT_ALBUM; the cover is the script's, else the one that ships with the package.
+    """
     return Metadata(
-        title=script.title, artist=script.author, album=album or script.collection,
+        title=script.title, artist=script.author or voice or DEFAULT_ALBUM,
+        album=album or script.collection or DEFAULT_ALBUM,
         date=datetime.date.today().isoformat(), comment=" ".join(script.description.split()),
-        cover=script.cover, chapters=chapters_of(timeline),
+        cover=script.cover or default_cover(), chapters=chapters_of(timeline),
     )
 
 
@@ -135,7 +141,8 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
             raise ExportError(f"unknown transcript '{kind}': choose {', '.join(TRANSCRIPTS)}")
     encoding = encoding_for(fmt, options.mono, options.bitrate, options.sample_rate)
     check_targets(path, options)
-    metadata = metadata or Metadata(title=mixer.timeline.title, chapters=chapters_of(mixer.timeline))
+    metadata = metadata or Metadata(title=mixer.timeline.title, artist=DEFAULT_ALBUM, album=DEFAULT_ALBUM,
+                                    cover=default_cover(), chapters=chapters_of(mixer.timeline))
     target = None
     if options.master:
         target = options.loudness if options.loudness is not None else default_target(encoding.channels)
@@ -172,7 +179,7 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
     chapters_file = None
     if encoding.format.name == "m4a" and metadata.chapters:
         chapters_file = temporary.with_suffix(".chapters.txt")
-        chapters_file.write_text(ffmetadata_chapters(metadata.chapters), encoding="utf-8")
+        chapters_file.write_text(ffmetadata_chapters(metadata.chapters, metadata.title), encoding="utf-8")
     try:
         if target is None:
             _encode_measured(rendering(0.0), mixer.length, temporary, encoding, chapters_file, name,
