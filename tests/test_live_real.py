@@ -20,7 +20,8 @@ import soundfile
 from player.export import ExportOptions, export
 from player.mixer import Mixer
 from player.script import load_script
-from player.timeline import compile_timeline
+from player.sounds import chime
+from player.timeline import END_QUIET, compile_timeline
 from player.voices import Speaker, open_engine
 from tests.pulse import PulseServer, aligned_correlation, envelope, sounding, stop_recording
 
@@ -45,9 +46,12 @@ on_exit:
 
 
 def prepare(path: Path) -> float:
-    """Synthesize the script's speech into the test cache; returns its exact length in seconds."""
+    """Synthesize the script's speech into the test cache; returns how long it sounds, in seconds.
+
+    That is its exact length but for the closing second of digital silence.
+    """
     timeline = compile_timeline(load_script(path), Speaker(open_engine("auto")))
-    return timeline.seconds
+    return timeline.seconds - END_QUIET
 
 
 def play_env(pulse: PulseServer) -> dict[str, str]:
@@ -184,7 +188,7 @@ def test_x_goes_to_the_reorientation_and_q_ends_gently(
     path = write_script(SHORT.replace("pause: 2\n", "pause: 30\n"))
     natural = prepare(path)
     exit_seconds = compile_timeline(load_script(path), Speaker(open_engine("auto")),
-                                    steps=load_script(path).on_exit).seconds
+                                    steps=load_script(path).on_exit).seconds - END_QUIET
     recorder = pulse.record(tmp_path / "x.raw")
     time.sleep(0.3)
     terminal = terminal_for(path)
@@ -213,7 +217,8 @@ def test_x_goes_to_the_reorientation_and_q_ends_gently(
     assert terminal.wait_exit() == 0
     took = time.monotonic() - pressed
     heard = stop_recording(recorder, tmp_path / "q.raw")
-    assert took < 12  # a fade of about a second and an 8 s closing chime, not the rest of the session
+    # A fade of about a second and the closing chime rung out, not the rest of the session.
+    assert took < 4 + len(chime("bowl")) / SR
     start, end = sounding(heard)
     last = heard[end - int(1.0 * SR):end].mean(axis=1)
     spectrum = np.abs(np.fft.rfft(last * np.hanning(len(last))))
