@@ -19,7 +19,7 @@ from player.atomic import save_array
 from player.loudness import SPEECH_LOUDNESS, integrated_loudness
 from player.model import AmbientSettings
 from player.sounds.loops import bed_loop, derived_cache_path
-from player.timeline import Timeline
+from player.timeline import END_QUIET, Timeline
 
 SHORT_GAP = 2.5
 """Quiet shorter than this (seconds) between speech keeps the bed at its speech level."""
@@ -135,7 +135,8 @@ def _quiet(keys: list[tuple[float, float]], s: AmbientSettings, a: int, b: int,
 def plan_ambient(timeline: Timeline) -> AmbientPlan:
     """The beds and their levels for a timeline."""
     settings = timeline.ambient
-    length = timeline.length
+    # The bed has faded out before the closing quiet: a session ends in digital silence.
+    length = max(timeline.length - round(END_QUIET * SAMPLE_RATE), 0)
     changes = [(0, settings.sound, 0)] + [(c.start, c.sound, c.crossfade) for c in timeline.bed_changes]
     segments: list[BedSegment] = []
     for index, (start, sound, crossfade) in enumerate(changes):

@@ -140,7 +140,7 @@ def session_options(command: F) -> F:
         click.option("--engine", type=click.Choice(ENGINES), help="Speech engine."),
         click.option("--voice", metavar="ID", help="An engine voice id (see the engine's voices)."),
         click.option("--rate", type=_option_range("--rate"), metavar="FACTOR",
-                     help="Speaking rate: 1.0 is the engine's normal pace."),
+                     help="Speaking rate: 1.0 is unhurried guided practice (about 130 words a minute)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -174,6 +174,13 @@ def _speaker(script: Script) -> Speaker:
     if choice.notice:
         click.echo(choice.notice, err=True)
     return Speaker(choice.engine)
+
+
+def _voice(script: Script) -> str:
+    """Who speaks a script, for the artist tag when the script names no author."""
+    from player.voices.registry import voice_credit
+
+    return voice_credit(script.voice.engine, script.voice.name)
 
 
 def _compile(script: Script, quiet: bool = False) -> Timeline:
@@ -414,11 +421,11 @@ def _export_one(script: Script, target: Path, options: ExportOptions, album: str
     if advance is not None:
         timeline = compile_timeline(script, _speaker(script))
         mixer = Mixer(timeline)
-        return export(mixer, target, options, metadata_for(script, timeline, album), advance)
+        return export(mixer, target, options, metadata_for(script, timeline, album, _voice(script)), advance)
     timeline = _compile(script, quiet)
     mixer = Mixer(timeline)
     with _progress(f"Writing {target.name}", work_for(mixer, options), enabled=not quiet) as step:
-        return export(mixer, target, options, metadata_for(script, timeline, album), step)
+        return export(mixer, target, options, metadata_for(script, timeline, album, _voice(script)), step)
 
 
 def _report(result: ExportResult) -> None:

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from player.ambient import bed_calibration, plan_ambient
 from player.limiter import CEILING, LOOKAROUND, limit
-from player.sounds.loops import bed_loop
+from player.sounds.loops import bed_samples
 from player.timeline import Timeline
 
 BLOCK_FRAMES = 16_384
@@ -98,8 +98,7 @@ class Mixer:
             lo, hi = max(start, segment.start, 0), min(end, segment.end)
             if lo >= hi:
                 continue
-            loop = bed_loop(segment.sound)
-            samples = _looped(loop, lo - segment.start, hi - lo)
+            samples = bed_samples(segment.sound, lo - segment.start, hi - lo)
             weight = self.ambient.gains(lo, hi - lo) * np.float32(ambient_gain * bed_calibration(segment.sound))
             # Fades touch only their own frames: elsewhere their weight is exactly 1.
             if segment.fade_in and lo - segment.start < segment.fade_in:
@@ -126,16 +125,3 @@ class Mixer:
             size = min(frames, stop - position)
             yield self.render(position, size, gain * voice_trim, gain, ceiling)
             position += size
-
-
-def _looped(loop: Block, offset: int, frames: int) -> Block:
-    """`frames` of a loop from `offset` on, wrapping around: slices, not a gather of every frame."""
-    start = offset % len(loop)
-    if start + frames <= len(loop):
-        return loop[start:start + frames]
-    parts = [loop[start:]]
-    left = frames - (len(loop) - start)
-    while left > 0:
-        parts.append(loop[:min(left, len(loop))])
-        left -= len(parts[-1])
-    return np.concatenate(parts)

@@ -126,7 +126,7 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
     # The first spoken step is started before anything else, so the voice loads meanwhile.
     first_words = _start_speaking(speaker, speech_requests(script, stages[1])) if cold else None
     if cold:
-        timeline = compile_timeline(script, speaker, steps=stages[0])  # nothing to say yet
+        timeline = compile_timeline(script, speaker, steps=stages[0], ending=False)  # nothing to say yet
         start = 0
     else:
         timeline = compile_timeline(script, speaker)

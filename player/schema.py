@@ -67,7 +67,7 @@ DEFAULT_BREATH_CYCLES = 4
 VOICE_FIELDS: dict[str, Field] = {
     "engine": Field("choice", "auto | piper | system (system = pyttsx3)", choices=ENGINES),
     "name": Field("name", "an engine voice id; `practice voices` lists them", nullable=True),
-    "rate": Field("number", "1.0 = the engine's normal pace", minimum=0.5, maximum=2.0),
+    "rate": Field("number", "1.0 = unhurried guided practice, about 130 words a minute", minimum=0.5, maximum=2.0),
     "volume": Field("number", "0.0 to 1.0", minimum=0.0, maximum=1.0),
     "sentence_gap": Field(
         "duration", "seconds of silence between sentences inside one say", minimum=0.0, maximum=10.0,

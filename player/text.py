@@ -12,10 +12,20 @@ from player.voices.textprep import ends_with_abbreviation
 ELLIPSIS_PAUSE = 0.7
 """Seconds of quiet an ellipsis inside a line stands for ("Breathe in... and out")."""
 
+BREATH_PAUSE = 0.45
+"""Seconds of quiet at a comma, semicolon, colon or spaced dash inside a sentence.
+
+A breath, so a list does not run together; longer than the 0.35 s a listener (and ffmpeg's
+silencedetect in the pace test) hears as a pause, shorter than the gap between sentences.
+"""
+
 _PAUSE_MARK = re.compile(r"\[\s*pause\s+([^\]]*)\]", re.IGNORECASE)
 # A sentence ends at . ! or ? (and any closing quote or bracket) before a capital, digit or
 # quote, unless the word before is an abbreviation such as "Dr." or "e.g.".
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[A-Z0-9\"'(])")
+# A breath after , ; : or a dash (hyphen, en or em dash) with spaces around it (not inside "1,200" or "10:30").
+_BREATH = re.compile(r"(?:(?<=[,;:])|(?<=\s[-\u2013\u2014]))\s+(?=\S)")
+_TRAILING_DASH = re.compile(r"\s+[-\u2013\u2014]$")
 # An ellipsis followed by more words: the words after it come after a short pause.
 _ELLIPSIS_BREAK = re.compile(r"(?:\.\.\.+|…)(?=\s+\S)")
 _WORD = re.compile(r"\w")
@@ -87,6 +97,16 @@ def _split_sentences(text: str) -> list[Spoken | InlinePause]:
     if _WORD.search(text[start:]):
         sentences.append(Spoken(text[start:].strip()))
     return sentences
+
+
+def breath_groups(sentence: str) -> list[str]:
+    """A sentence cut where a reader breathes: after commas, semicolons, colons and spaced dashes.
+
+    Each piece keeps its punctuation, so the engine still gives it a continuing intonation (a
+    dash becomes a comma: an engine may read a lone dash aloud).
+    """
+    pieces = [piece.strip() for piece in _BREATH.split(sentence) if piece.strip()]
+    return [_TRAILING_DASH.sub(",", piece) for piece in pieces]
 
 
 def strip_markers(text: str) -> str:

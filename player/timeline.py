@@ -37,17 +37,18 @@ from player.model import (
 )
 from player.schema import MAX_SESSION_SECONDS
 from player.sounds import (
-    CHIME_RING,
     breath_tone,
     chime,
     is_builtin_bed,
     is_builtin_chime,
     load_audio_file,
+    ring_frames,
 )
+from player.sounds.beds import BED_RMS
 from player.sounds.files import AudioFileError
 from player.sounds.loops import bed_loop
 from player.sounds.tones import chime_samples
-from player.text import InlinePause, split_say
+from player.text import BREATH_PAUSE, InlinePause, breath_groups, split_say
 from player.voices.audio import trim_silence
 from player.voices.base import Progress, SpeechRequest
 from player.voices.textprep import speakable
@@ -56,11 +57,11 @@ Clip = npt.NDArray[np.float32]
 
 DEFAULT_FLEX_MIN = 0.5
 """A flexible pause without `min` may shrink to half its written length."""
-ESTIMATED_CHARS_PER_SECOND = 20.0
-"""For estimates before synthesis, at rate 1.0. Characters follow a sentence's length better than
-words ("underneath" is one word); measured on reorient's ten sentences, Piper spoke 20.9 and
-the system voice 21.9 characters a second at rate 1.0 (2.6 words a second, used before,
-estimated reorient at 56 s; it lasts 45)."""
+ESTIMATED_CHARS_PER_SECOND = 11.0
+"""For estimates before synthesis, at rate 1.0 (the unhurried pace, breaths included).
+Characters follow a sentence's length better than words ("underneath" is one word)."""
+END_QUIET = 1.0
+"""Seconds of digital silence that close every session, after every sound has rung out."""
 BREATH_WORDS = {"in": "Breathe in", "hold": "Hold", "out": "And out", "hold_out": "Hold"}
 
 
@@ -255,10 +256,11 @@ class _Layout:
         elif isinstance(step, Chime):
             clip = self.chime_clip(step.sound, step.where)
             if clip is not None:
-                # A built-in chime lets the next step begin while its tail still rings.
-                ring = CHIME_RING.get(step.sound)
-                self.place(f"chime:{step.sound}", clip, step.volume, "chime",
-                           advance=_samples(ring) if ring is not None else None)
+                # A built-in chime lets the next step begin once its ring has fallen under the
+                # bed, and goes on ringing beneath it; a file takes its whole length.
+                at = sum(span.samples for span in self.spans)
+                advance = self.ring(clip, step.volume, at) if is_builtin_chime(step.sound) else None
+                self.place(f"chime:{step.sound}", clip, step.volume, "chime", advance=advance)
         elif isinstance(step, Breathe):
             self.breathe(step)
         elif isinstance(step, Play):
@@ -268,6 +270,26 @@ class _Layout:
             self.marker(_BedEvent(step.sound, _samples(step.crossfade)))
         elif isinstance(step, Silence):
             self.silence(step)
+
+    def ring(self, clip: Clip, gain: float, at: int | None = None) -> int:
+        """Frames until a chime at `gain`, starting `at`, is quieter than the bed under speech, and stays so.
+
+        The bed's level is its `level` (where a bed would sit when there is none), lower while
+        it fades in at the start of the session (`at` None: assume it has faded in).
+        """
+        if gain <= 0:
+            return 0
+        settings = self.script.ambient
+        level = BED_RMS * 10 ** (settings.level / 20) / gain
+        fade_in = settings.fade_in * SAMPLE_RATE
+        if at is None or settings.sound is None or at >= fade_in:
+            return ring_frames(clip, lambda ends: np.full(ends.size, level))
+        start = at
+
+        def faded(ends: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+            return level * np.sin(0.5 * np.pi * np.clip((start + ends) / fade_in, 0.0, 1.0))
+
+        return ring_frames(clip, faded)
 
     def request(self, text: str, voice: str | None = None, rate: float | None = None) -> SpeechRequest:
         """A speech request with the script's voice settings."""
@@ -290,11 +312,22 @@ class _Layout:
                 continue
             if previous_spoken:
                 self.gap(self.script.voice.sentence_gap)
-            # The engine hears numbers and abbreviations in words; the transcript keeps the text.
-            request = self.request(speakable(part.text, self.script.language), step.voice, step.rate)
-            self.place(_speech_key(request), self.speech(request), 1.0, "speech", text=part.text)
+            self.sentence(part.text, step)
             previous_spoken = True
         self.gap(step.pause_after * self.script.pace)
+
+    def sentence(self, text: str, step: Say) -> None:
+        """One sentence: its breath groups with a breath between them, under one transcript cue."""
+        first = len(self.spans)
+        for index, piece in enumerate(breath_groups(text)):
+            if index:
+                self.gap(BREATH_PAUSE)
+            # The engine hears numbers and abbreviations in words; the transcript keeps the text.
+            request = self.request(speakable(piece, self.script.language), step.voice, step.rate)
+            self.place(_speech_key(request), self.speech(request), 1.0, "speech")
+        if first < len(self.spans):
+            length = sum(span.samples for span in self.spans[first:])
+            self.spans[first].events.append((0, _CueEvent(text, length)))
 
     def pause(self, step: Pause, pace: float) -> None:
         """A pause; a flexible one remembers how far it may shrink and stretch."""
@@ -385,8 +418,11 @@ class _Layout:
         if clip is not None:
             key = f"chime:{step.chime}"
             self.clips[key] = clip
+            # Only bells that have fallen under the bed before the sit ends: none rings into
+            # the words after it.
+            ring = self.ring(clip, 1.0)
             span.events.extend((offset, _SoundEvent(key, 1.0, "chime"))
-                               for offset in range(interval, total, interval))
+                               for offset in range(interval, total - ring + 1, interval))
         self.spans.append(span)
 
 
@@ -419,12 +455,17 @@ def compile_timeline(
     speaker: Speech,
     progress: Progress | None = None,
     steps: Sequence[Step] | None = None,
+    ending: bool = True,
 ) -> Timeline:
-    """The exact Timeline: synthesizes (or takes from the cache) every line, then lays out time."""
+    """The exact Timeline: synthesizes (or takes from the cache) every line, then lays out time.
+
+    `ending`: close with every sound rung out and END_QUIET of silence (not for the opening
+    of a cold start, which must stay a prefix of the whole session).
+    """
     chosen = script.steps if steps is None else steps
     requests = speech_requests(script, chosen)
     clips = dict(zip(requests, speaker.speak(requests, progress), strict=True))
-    return _build(script, chosen, lambda request: clips[request], real_clips=True)
+    return _build(script, chosen, lambda request: clips[request], real_clips=True, ending=ending)
 
 
 def estimate_timeline(script: Script) -> Timeline:
@@ -462,14 +503,20 @@ def delayed(timeline: Timeline, at: int, frames: int) -> Timeline:
     )
 
 
-def _build(script: Script, steps: Sequence[Step], speech: ClipSource, real_clips: bool) -> Timeline:
-    """Lay out, solve the target length, place."""
+def _build(script: Script, steps: Sequence[Step], speech: ClipSource, real_clips: bool,
+           ending: bool = True) -> Timeline:
+    """Lay out, close, solve the target length, place."""
     layout = _Layout(script, speech, real_clips)
     layout.check_bed(script.ambient.sound, script.ambient.where or Where(str(script.source)))
     layout.walk(steps)
     if layout.problems:
         raise ScriptError(layout.problems)
-    if script.length is not None and steps is script.steps:
+    solving = script.length is not None and steps is script.steps
+    if ending:
+        closing = _closing_quiet(layout, shortest=solving)
+        if closing:
+            layout.spans.append(_Span(closing))
+    if solving and script.length is not None:
         solve_length(layout.spans, _samples(script.length), str(script.source))
     total = sum(span.samples for span in layout.spans)
     if total > _samples(MAX_SESSION_SECONDS):
@@ -477,6 +524,23 @@ def _build(script: Script, steps: Sequence[Step], speech: ClipSource, real_clips
                                    f"the session lasts {format_duration(total / SAMPLE_RATE)}; "
                                    "the limit is 4 h")])
     return _place(script, layout, total, estimated=not real_clips)
+
+
+def _closing_quiet(layout: _Layout, shortest: bool) -> int:
+    """Frames to add after the last step so every sound rings out in full, then END_QUIET of silence.
+
+    A chime lets the next step start while it rings, so the last one would be cut off. With
+    `shortest` (a target length is being solved), flexible spans count at their shortest: the
+    most any sound can run past the end, so the quiet reserved is enough whatever the solver does.
+    """
+    position = 0
+    last_sound_end = 0
+    for span in layout.spans:
+        for offset, event in span.events:
+            if isinstance(event, _SoundEvent):
+                last_sound_end = max(last_sound_end, position + offset + len(layout.clips[event.clip]))
+        position += span.low if shortest and span.flexible else span.samples
+    return max(0, last_sound_end + _samples(END_QUIET) - position)
 
 
 def solve_length(spans: list[_Span], target: int, name: str) -> None:

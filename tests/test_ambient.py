@@ -19,7 +19,7 @@ from player.loudness import integrated_loudness
 from player.mixer import Mixer
 from player.script import load_script
 from player.sounds import BEDS, chime
-from player.sounds.beds import LOOP_FRAMES, make_bed
+from player.sounds.beds import LAYER_SECONDS, make_bed
 from player.sounds.loops import _load, bed_loop, loop_file
 from player.timeline import compile_timeline
 from player.voices import Speaker
@@ -53,13 +53,13 @@ def slope_per_octave(signal: np.ndarray) -> float:
 @pytest.mark.real  # renders a whole 60 s bed, or several: seconds of CPU each
 @pytest.mark.parametrize(("name", "slope"), [("white-noise", 0.0), ("pink-noise", -3.0), ("brown-noise", -6.0)])
 def test_noise_beds_fall_as_their_colour_says(name: str, slope: float) -> None:
-    bed = make_bed(name)
+    bed = bed_loop(name)
     assert slope_per_octave(bed[:, 0]) == pytest.approx(slope, abs=0.5)
 
 @pytest.mark.real  # renders a whole 60 s bed, or several: seconds of CPU each
 
 def test_rain_has_broadband_crackle() -> None:
-    rain = make_bed("rain")[:, 0].astype(np.float64)
+    rain = bed_loop("rain")[:, 0].astype(np.float64)
     spectrum = np.fft.rfft(rain)
     freqs = np.fft.rfftfreq(len(rain), 1 / SR)
     high = np.fft.irfft(np.where(freqs > 3000, spectrum, 0), n=len(rain))
@@ -71,23 +71,25 @@ def test_rain_has_broadband_crackle() -> None:
 @pytest.mark.real  # renders a whole 60 s bed, or several: seconds of CPU each
 
 def test_ocean_swells_slowly_and_night_has_crickets() -> None:
-    ocean = make_bed("ocean")[:, 0]
+    ocean = bed_loop("ocean")[:, 0]
     loudness = np.sqrt((ocean[: len(ocean) // 4410 * 4410].reshape(-1, 4410) ** 2).mean(axis=1))
     assert loudness.max() / loudness.min() > 3  # waves come and go (0.1 s windows)
-    night = make_bed("night")[:, 0]
+    night = bed_loop("night")[:, 0]
     levels = band_levels(night, [1000.0, 4700.0])
     assert levels[1] > levels[0]  # the chirps stand above the air
 
 
 @pytest.mark.real  # renders a whole 60 s bed, or several: seconds of CPU each
 @pytest.mark.parametrize("name", list(BEDS))
-def test_every_bed_is_a_seamless_stereo_loop_without_short_repetition(name: str) -> None:
-    bed = make_bed(name)
-    assert bed.shape == (LOOP_FRAMES, 2) and bed.dtype == np.float32
-    assert np.array_equal(bed, make_bed(name))  # deterministic
-    jumps = np.abs(np.diff(bed[:, 0]))
-    seam = abs(float(bed[0, 0]) - float(bed[-1, 0]))
-    assert seam <= jumps.max()
+def test_every_bed_is_made_of_seamless_stereo_loops_without_short_repetition(name: str) -> None:
+    layers = make_bed(name)
+    for layer, again, seconds in zip(layers, make_bed(name), LAYER_SECONDS, strict=True):
+        assert layer.shape == (seconds * SR, 2) and layer.dtype == np.float32
+        assert np.array_equal(layer, again)  # deterministic
+        jumps = np.abs(np.diff(layer[:, 0]))
+        seam = abs(float(layer[0, 0]) - float(layer[-1, 0]))
+        assert seam <= jumps.max()
+    bed = bed_loop(name)
     left, right = bed[:, 0].astype(np.float64), bed[:, 1].astype(np.float64)
     assert np.corrcoef(left, right)[0, 1] < 0.95  # stereo, not two copies
     spectrum = np.fft.rfft(left)
@@ -141,7 +143,7 @@ def bed_alone(path: Path, speaker: Speaker, tmp_path: Path) -> tuple[np.ndarray,
 
     out = export(BedOnly(timeline), tmp_path / "bed.wav", ExportOptions(master=False)).path
     audio, _ = soundfile.read(out, dtype="float32")
-    speech = [(s.start, timeline.sound_end(s)) for s in timeline.sounds if s.kind == "speech"]
+    speech = [(cue.start, cue.end) for cue in timeline.cues]  # one cue per sentence
     return audio, speech
 
 
@@ -263,7 +265,7 @@ def test_a_bed_from_an_mp3_file_is_decoded_resampled_and_looped(
     timeline = compile_timeline(load_script(path), fake_speaker)
     out = export(Mixer(timeline), tmp_path / "bed.wav", ExportOptions(master=False)).path
     audio, _ = soundfile.read(out, dtype="float64")
-    middle = audio[SR: -SR, 0]
+    middle = audio[SR: -2 * SR, 0]  # the bed fades out before the closing second of silence
     spectrum = np.abs(np.fft.rfft(middle * np.hanning(len(middle))))
     assert np.fft.rfftfreq(len(middle), 1 / SR)[spectrum.argmax()] == pytest.approx(300, abs=1)
     # Brought to the beds' loudness (a levelled line's), 0 dB in pauses.

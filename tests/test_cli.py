@@ -132,7 +132,7 @@ def test_export_through_the_installed_command_keeps_stdout_clean(write_script: W
     assert done.returncode == 0, done.stderr
     assert "Audio saved" not in done.stdout + done.stderr
     assert done.stdout.strip().startswith(f"Wrote {out}")
-    assert [round(d, 1) for _, d in silences(out)] == [2.5]
+    assert [round(d, 1) for _, d in silences(out)] == [2.5, 1.0]  # the pause, then the closing quiet
 
 
 @pytest.mark.real

@@ -16,7 +16,7 @@ from player.export import ExportOptions, export
 from player.limiter import CEILING
 from player.mixer import Mixer
 from player.script import load_script
-from player.timeline import compile_timeline
+from player.timeline import END_QUIET, compile_timeline
 from player.voices import Speaker, open_engine
 from tests.conftest import decode, silences
 
@@ -50,7 +50,8 @@ def export_script(path: Path, out: Path) -> Path:
 @pytest.mark.parametrize("suffix", ["wav", "mp3"])
 def test_pauses_measure_exactly_in_the_export(write_script: WriteScript, tmp_path: Path, suffix: str) -> None:
     out = export_script(write_script(PAUSE_SCRIPT), tmp_path / f"pauses.{suffix}")
-    found = silences(out, noise_db=-50, minimum=1.0)
+    *found, closing = silences(out, noise_db=-50, minimum=1.0)
+    assert closing[1] == pytest.approx(END_QUIET, abs=0.05)  # the closing quiet after the last word
     assert len(found) == len(PAUSES), found
     for (_, measured), written in zip(found, PAUSES, strict=True):
         assert measured == pytest.approx(written, abs=0.05)

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from player import SAMPLE_RATE
 from player.errors import ScriptError
 from player.script import load_script
-from player.sounds.beds import LOOP_FRAMES
-from player.sounds.loops import _cache_path, _load
+from player.sounds.beds import LAYER_SECONDS
+from player.sounds.loops import BED_VERSION, _cache_path, _layer_path, _load
 from player.timeline import estimate_timeline
 from player.voices.cache import CacheError, ClipCache, save_entry
 
@@ -142,32 +143,35 @@ def test_a_cache_folder_that_is_a_file_is_one_clear_error(tmp_path: Path) -> Non
         ClipCache(tmp_path / "file")
 
 
+@pytest.mark.parametrize("layer", [0, 2])
 @pytest.mark.parametrize("bad", ["nan", "huge", "zero-frames", "other-bed", "folder"])
-def test_a_damaged_bed_in_the_cache_is_made_again(private_cache: Path, bad: str) -> None:
+def test_a_damaged_bed_in_the_cache_is_made_again(private_cache: Path, bad: str, layer: int) -> None:
     _load.cache_clear()
-    path = _cache_path("white-noise")
-    good = _load("white-noise").copy()
+    path = _layer_path(_cache_path("white-noise"), layer)
+    good = tuple(part.copy() for part in _load("white-noise"))
     _load.cache_clear()
-    key = "bed:white-noise:v1"
+    key = f"bed:white-noise:v{BED_VERSION}:layer{layer}"
     if bad == "nan":
-        broken = good.copy()
+        broken = good[layer].copy()
         broken[1000] = np.nan
         save_entry(path, key, broken)
     elif bad == "huge":
-        save_entry(path, key, good * np.float32(1e6))
+        save_entry(path, key, good[layer] * np.float32(1e6))
     elif bad == "zero-frames":
         save_entry(path, key, np.zeros((0, 2), np.float32))
     elif bad == "other-bed":
         _load("pink-noise")
-        shutil.copyfile(_cache_path("pink-noise"), path)
+        shutil.copyfile(_layer_path(_cache_path("pink-noise"), layer), path)
     else:
         path.unlink()
         path.mkdir()
-    loop = _load("white-noise")
+    layers = _load("white-noise")
     _load.cache_clear()
-    assert loop.shape == (LOOP_FRAMES, 2) and np.isfinite(loop).all()
-    assert np.array_equal(loop, good)
-    assert np.array_equal(_load("white-noise"), good)  # and the cache holds the good one again
+    assert [part.shape for part in layers] == [(seconds * SAMPLE_RATE, 2) for seconds in LAYER_SECONDS]
+    assert all(np.isfinite(part).all() for part in layers)
+    assert all(np.array_equal(a, b) for a, b in zip(layers, good, strict=True))
+    again = _load("white-noise")  # and the cache holds the good ones again
+    assert all(np.array_equal(a, b) for a, b in zip(again, good, strict=True))
     _load.cache_clear()
 
 

@@ -20,7 +20,8 @@ from player.errors import ScriptError
 from player.jsonschema import schema_text, script_schema, shipped_schema_path
 from player.library import builtin_folder, builtin_names
 from player.script import Overrides, load_script
-from player.timeline import compile_timeline
+from player.sounds import chime
+from player.timeline import END_QUIET, compile_timeline
 from player.voices import Speaker, open_engine
 from tests.fakes import FakeEngine
 
@@ -147,7 +148,11 @@ def test_length_on_a_script_without_flexible_pauses_says_so(write_script: WriteS
 def test_the_timer_rings_at_the_start_every_interval_and_the_end(tmp_path: Path) -> None:
     script = timer_script(130.0, bells_every=30.0, ambient="rain")
     timeline = compile_timeline(script, Speaker(FakeEngine()))
-    assert timeline.seconds == pytest.approx(130.0, abs=10.0)
+    # The opening chime until it falls under the bed, the sit, the closing chime rung out in
+    # full, the closing quiet.
+    opening = timeline.steps[1].start / timeline.sample_rate
+    ringing_out = len(chime("bowl")) / timeline.sample_rate
+    assert timeline.seconds == pytest.approx(opening + 130.0 + ringing_out + END_QUIET, abs=0.01)
     chimes = [s.start / timeline.sample_rate for s in timeline.sounds if s.kind == "chime"]
     assert len(chimes) == 1 + 4 + 1  # opening, at 30/60/90/120 s, closing
     assert not [s for s in timeline.sounds if s.kind == "speech"]

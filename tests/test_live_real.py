@@ -21,7 +21,7 @@ import soundfile
 from player.export import ExportOptions, export
 from player.mixer import Mixer
 from player.script import load_script
-from player.timeline import compile_timeline
+from player.timeline import END_QUIET, compile_timeline
 from player.voices import Speaker, open_engine
 from tests.pulse import PulseServer, aligned_correlation, envelope, sounding, stop_recording
 
@@ -46,9 +46,12 @@ on_exit:
 
 
 def prepare(path: Path) -> float:
-    """Synthesize the script's speech into the test cache; returns its exact length in seconds."""
+    """Synthesize the script's speech into the test cache; returns how long it sounds, in seconds.
+
+    That is its exact length but for the closing second of digital silence.
+    """
     timeline = compile_timeline(load_script(path), Speaker(open_engine("auto")))
-    return timeline.seconds
+    return timeline.seconds - END_QUIET
 
 
 def play_env(pulse: PulseServer) -> dict[str, str]:
@@ -185,7 +188,7 @@ def test_x_goes_to_the_reorientation_and_q_ends_gently(
     path = write_script(SHORT.replace("pause: 2\n", "pause: 30\n"))
     natural = prepare(path)
     exit_seconds = compile_timeline(load_script(path), Speaker(open_engine("auto")),
-                                    steps=load_script(path).on_exit).seconds
+                                    steps=load_script(path).on_exit).seconds - END_QUIET
     recorder = pulse.record(tmp_path / "x.raw")
     time.sleep(0.3)
     terminal = terminal_for(path)
@@ -214,7 +217,7 @@ def test_x_goes_to_the_reorientation_and_q_ends_gently(
     heard = stop_recording(recorder, tmp_path / "q.raw")
     start, end = sounding(heard)
     # Measured in the recording, not by the clock: a few seconds before q (more when the machine
-    # is loaded), a short fade and the 8 s closing chime; never the 30 s pause and the rest.
+    # is loaded), a short fade and the 14 s closing chime; never the 30 s pause and the rest.
     assert (end - start) / SR < natural - 15, ((end - start) / SR, natural)
     last = heard[end - int(1.0 * SR):end].mean(axis=1)
     spectrum = np.abs(np.fft.rfft(last * np.hanning(len(last))))

@@ -69,7 +69,7 @@ def test_speech_is_where_the_timeline_puts_it(write_script: WriteScript, fake_sp
 
 def test_loop_slices_and_block_gains_equal_the_per_frame_formulas() -> None:
     from player.ambient import AmbientPlan
-    from player.mixer import _looped
+    from player.sounds.loops import looped as _looped
 
     loop = np.arange(1000, dtype=np.float32).reshape(500, 2)
     for offset, frames in [(0, 10), (495, 10), (1234, 1200), (499, 1)]:

@@ -13,7 +13,7 @@ from player import SAMPLE_RATE
 from player.errors import ScriptError
 from player.script import Overrides, load_script
 from player.text import ELLIPSIS_PAUSE
-from player.timeline import Timeline, compile_timeline, estimate_timeline
+from player.timeline import END_QUIET, ESTIMATED_CHARS_PER_SECOND, Timeline, compile_timeline, estimate_timeline
 from player.voices import Speaker
 from tests.fakes import fake_seconds
 
@@ -45,7 +45,7 @@ def test_pauses_are_exact_to_the_sample_between_speech(write_script: WriteScript
     spans = speech_spans(timeline)
     assert [b[0] - a[1] for a, b in itertools.pairwise(spans)] == [3 * SR, int(5.5 * SR)]
     assert spans[0][1] - spans[0][0] == round(fake_seconds("One.") * SR)
-    assert timeline.length == spans[-1][1]
+    assert timeline.length == spans[-1][1] + round(END_QUIET * SR)  # then the closing quiet
 
 
 def test_sentences_in_one_say_are_spaced_by_the_sentence_gap(write_script: WriteScript, fake_speaker: Speaker) -> None:
@@ -102,7 +102,7 @@ def test_breath_tones_fill_their_phase_exactly(write_script: WriteScript, fake_s
     timeline = compiled(path, fake_speaker)
     tones = [(s.start, timeline.sound_end(s)) for s in timeline.sounds if s.kind == "tone"]
     assert tones == [(0, 4 * SR), (4 * SR, 10 * SR)]
-    assert timeline.length == 10 * SR
+    assert timeline.length == 10 * SR + round(END_QUIET * SR)
 
 
 def test_a_spoken_cue_longer_than_its_phase_is_an_error(write_script: WriteScript, fake_speaker: Speaker) -> None:
@@ -234,7 +234,7 @@ def test_the_estimate_needs_no_engine_and_is_close(write_script: WriteScript) ->
     path = write_script("title: E\nsteps:\n  - say: one two three four five\n  - pause: 10\n")
     estimate = estimate_timeline(load_script(path))
     assert estimate.estimated
-    assert estimate.seconds == pytest.approx(10 + len("one two three four five") / 20.0, abs=0.01)
+    assert estimate.seconds == pytest.approx(10 + len("one two three four five") / ESTIMATED_CHARS_PER_SECOND, abs=0.01)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])

@@ -54,11 +54,12 @@ def test_auto_picks_piper_when_it_is_installed() -> None:
 def test_speech_is_where_the_timeline_says(write_script: WriteScript, tmp_path: Path) -> None:
     timeline = compile_timeline(load_script(write_script(LINES_SCRIPT)), Speaker(PiperEngine()))
     out = export(Mixer(timeline), tmp_path / "lines.wav").path
+    cues = timeline.cues
     # Each silence ffmpeg finds ends where the next line starts and starts where a line ends.
-    found = silences(out, noise_db=-50, minimum=1.0)
+    *found, closing = silences(out, noise_db=-50, minimum=1.0)  # then the closing quiet
+    assert closing[0] == pytest.approx(cues[-1].end / SAMPLE_RATE, abs=0.05)
     onsets = [start + length for start, length in found]
     ends = [start for start, _ in found]
-    cues = timeline.cues
     assert len(found) == len(cues) - 1, found
     for cue, onset in zip(cues[1:], onsets, strict=True):
         assert onset == pytest.approx(cue.start / SAMPLE_RATE, abs=0.05), cue.text
@@ -83,12 +84,13 @@ def test_cold_synthesis_is_deterministic_and_a_warm_one_synthesizes_nothing(
     one = render_all(compile_timeline(script, first))
     two = render_all(compile_timeline(script, second))
     # Two empty caches, two separate syntheses: the same samples (the voice's noise is fixed).
-    assert first.synthesized == second.synthesized == 4
+    # Four sentences, three with a comma: seven breath groups, each its own line.
+    assert first.synthesized == second.synthesized == 7
     assert np.array_equal(one, two)
     again = Speaker(PiperEngine(), ClipCache(tmp_path / "cache-a"))
     three = render_all(compile_timeline(script, again))
     assert again.synthesized == 0
-    assert again.cache.hits == 4
+    assert again.cache.hits == 7
     assert np.array_equal(one, three)
 
 

@@ -74,15 +74,21 @@ class ExportResult:
     bytes: int
 
 
-def metadata_for(script: Script, timeline: Timeline, album: str | None = None) -> Metadata:
-    """Tags and chapters for a script's export (date: today)."""
-    from player.export.tags import Metadata
+def metadata_for(script: Script, timeline: Timeline, album: str | None = None, voice: str = "") -> Metadata:
+    """Tags and chapters for a script's export (date: today).
+
+    What a phone shows is never empty: the album is `album`, else the script's collection,
+    else DEFAULT_ALBUM; the artist is the script's author, else `voice` (who speaks), else
+    DEFAULT_ALBUM; the cover is the script's, else the one that ships with the package.
+    """
+    from player.export.tags import DEFAULT_ALBUM, Metadata, default_cover
 
     return Metadata(
-        title=script.title, artist=script.author, album=album or script.collection,
+        title=script.title, artist=script.author or voice or DEFAULT_ALBUM,
+        album=album or script.collection or DEFAULT_ALBUM,
         date=datetime.date.today().isoformat(),
         comment=comment_with_support(" ".join(script.description.split()), script.vars.get(SUPPORT_VAR, "")),
-        cover=script.cover, chapters=chapters_of(timeline),
+        cover=script.cover or default_cover(), chapters=chapters_of(timeline),
     )
 
 
@@ -130,7 +136,7 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
            advance: Advance | None = None) -> ExportResult:
     """Render, master, encode and tag the session into `path`, with any transcripts beside it."""
     from player.export.master import default_target
-    from player.export.tags import Metadata, write_metadata
+    from player.export.tags import DEFAULT_ALBUM, Metadata, default_cover, write_metadata
 
     options = options or ExportOptions()
     fmt = format_for(path, options.format)
@@ -139,7 +145,8 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
             raise ExportError(f"unknown transcript '{kind}': choose {', '.join(TRANSCRIPTS)}")
     encoding = encoding_for(fmt, options.mono, options.bitrate, options.sample_rate)
     check_targets(path, options)
-    metadata = metadata or Metadata(title=mixer.timeline.title, chapters=chapters_of(mixer.timeline))
+    metadata = metadata or Metadata(title=mixer.timeline.title, artist=DEFAULT_ALBUM, album=DEFAULT_ALBUM,
+                                    cover=default_cover(), chapters=chapters_of(mixer.timeline))
     target = None
     if options.master:
         target = options.loudness if options.loudness is not None else default_target(encoding.channels)
@@ -193,7 +200,7 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
     chapters_file = None
     if encoding.format.name == "m4a" and metadata.chapters:
         chapters_file = temporary.with_suffix(".chapters.txt")
-        chapters_file.write_text(ffmetadata_chapters(metadata.chapters), encoding="utf-8")
+        chapters_file.write_text(ffmetadata_chapters(metadata.chapters, metadata.title), encoding="utf-8")
     try:
         if target is None:
             _encode_measured(rendering(0.0), mixer.length, temporary, encoding, chapters_file, name,

@@ -26,6 +26,17 @@ from player.userfiles import MAX_COVER_BYTES, UserFileError, read_regular
 
 GENRE = "Meditation"
 """How phone players file a guided practice."""
+DEFAULT_ALBUM = "Practice Player"
+"""The album (and the artist of a session with no voice) when a script names no collection."""
+COVER_FILE = "cover.png"
+"""The cover every export carries unless the script names its own (audio/README.md says how it was made)."""
+
+
+def default_cover() -> Path:
+    """The cover image that ships with the package."""
+    from player.library import package_data
+
+    return package_data("player.builtin_audio", "audio") / COVER_FILE
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,16 @@ def write_metadata(path: Path, format_name: str, metadata: Metadata) -> None:
         raise ExportError(f"cannot write the tags of {path.name}: {error}") from None
 
 
-def ffmetadata_chapters(chapters: tuple[Chapter, ...]) -> str:
-    """Chapters in ffmpeg's metadata file format (for the m4a chapter track)."""
+def ffmetadata_chapters(chapters: tuple[Chapter, ...], lead_in: str = "") -> str:
+    """Chapters in ffmpeg's metadata file format (for the m4a chapter track and Nero chpl atom).
+
+    A QuickTime chapter track has no gaps: its first sample starts at 0 whatever its time, so
+    it put the first chapter at 0 while the chpl atom said 4 s. When the first chapter starts
+    later, a chapter titled `lead_in` covers the opening, and both tables agree on every start.
+    """
     lines = [";FFMETADATA1"]
+    if chapters and chapters[0].start_ms > 0:
+        chapters = (Chapter(0, chapters[0].start_ms, lead_in or "Opening"), *chapters)
     for chapter in chapters:
         title = chapter.title.replace("\\", "\\\\")
         for special in "=;#\n":

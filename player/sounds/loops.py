@@ -1,4 +1,9 @@
-"""Bed loops ready to mix: built-in beds (rendered once, then cached) and the user's files."""
+"""Beds ready to mix: built-in beds (layers rendered once, then cached) and the user's files.
+
+A built-in bed is several loops of co-prime lengths played together (see beds.py), so it
+never repeats audibly; a user's file is one loop with a crossfaded seam. `bed_samples` gives
+any stretch of either, by slices.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from player import SAMPLE_RATE
-from player.sounds.beds import BED_RMS, LOOP_FRAMES, make_bed
+from player.sounds.beds import BED_RMS, LAYER_SECONDS, LAYERS, make_bed
 from player.sounds.catalog import is_builtin_bed
 from player.sounds.files import Stereo, load_stereo_file
 from player.voices.cache import checked_folder, default_cache_dir, load_entry, save_entry
 
-BED_VERSION = 1
+BED_VERSION = 2
 """Bump when a bed's recipe changes, so cached renders are made again."""
 BED_PEAK = 4.0
 """No rendered bed peaks past this (rain's crackle reaches about 1.6 at BED_RMS): a cached one that does is damaged."""
@@ -24,7 +29,7 @@ SEAM_SECONDS = 1.0
 
 
 def _cache_path(name: str) -> Path:
-    """Where a rendered built-in bed is kept (with the checksum of its key and samples)."""
+    """Where a rendered built-in bed's layer is kept (with the checksum of its key and samples)."""
     return checked_folder(default_cache_dir()) / "beds" / f"{name}-v{BED_VERSION}.npz"
 
 
@@ -38,13 +43,48 @@ def derived_cache_path(sound: str, what: str) -> Path | None:
 _LOADING = threading.Lock()
 
 
-def bed_loop(sound: str) -> Stereo:
-    """One seamless stereo loop of a bed, at BED_RMS: a built-in name or a file path.
+def bed_layers(sound: str) -> tuple[Stereo, ...]:
+    """The seamless stereo loops that played together make a bed at BED_RMS (one for a file).
 
     Loaded once per process; a second thread asking meanwhile waits instead of repeating it.
     """
     with _LOADING:
         return _load(sound)
+
+
+def bed_samples(sound: str, offset: int, frames: int) -> Stereo:
+    """`frames` of a bed from `offset` frames after it started: its layers summed, each looping."""
+    layers = bed_layers(sound)
+    if len(layers) == 1:
+        return looped(layers[0], offset, frames)
+    mixed: Stereo = np.array(looped(layers[0], offset, frames), dtype=np.float32)
+    for layer in layers[1:]:
+        mixed += looped(layer, offset, frames)
+    return mixed
+
+
+def bed_loop(sound: str) -> Stereo:
+    """A stretch of a bed as long as its longest layer: the loop itself for a file.
+
+    For what only needs the bed's character (its loudness over time, its peaks), not the
+    exact samples at a given time.
+    """
+    layers = bed_layers(sound)
+    return layers[0] if len(layers) == 1 else bed_samples(sound, 0, max(len(layer) for layer in layers))
+
+
+def looped(loop: Stereo, offset: int, frames: int) -> Stereo:
+    """`frames` of a loop from `offset` on, wrapping around: slices, not a gather of every frame."""
+    start = offset % len(loop)
+    if start + frames <= len(loop):
+        return loop[start:start + frames]
+    parts = [loop[start:]]
+    left = frames - (len(loop) - start)
+    while left > 0:
+        parts.append(loop[:min(left, len(loop))])
+        left -= len(parts[-1])
+    joined: Stereo = np.concatenate(parts)
+    return joined
 
 
 def warm_up(sound: str | None) -> threading.Thread | None:
@@ -59,26 +99,37 @@ def warm_up(sound: str | None) -> threading.Thread | None:
 def _quietly_load(sound: str) -> None:
     """Load a bed, leaving any error to be raised where the bed is really needed."""
     try:
-        bed_loop(sound)
+        bed_layers(sound)
     except Exception:  # the mixer or the timeline reports it properly
         return
 
 
 @lru_cache(maxsize=8)
-def _load(sound: str) -> Stereo:
-    """A bed loop, rendered or read from the cache (or decoded from a file)."""
+def _load(sound: str) -> tuple[Stereo, ...]:
+    """A bed's layers, rendered or read from the cache (or a file decoded into one loop)."""
     if not is_builtin_bed(sound):
-        return loop_file(Path(sound))
+        return (loop_file(Path(sound)),)
     path = _cache_path(sound)
-    key = f"bed:{sound}:v{BED_VERSION}"
-    cached, _ = load_entry(path, key, ndim=2, peak=BED_PEAK)
-    # Key, checksum, finite samples, the loop's shape and loudness: anything else is made
-    # again (a NaN or a zero-frame array here once became DC, silence or a crash).
-    if cached is not None and cached.shape == (LOOP_FRAMES, 2) and _at_bed_level(cached):
-        return cached
-    loop = make_bed(sound)
-    save_entry(path, key, loop)
-    return loop
+    layers = []
+    for index, seconds in enumerate(LAYER_SECONDS):
+        key = f"bed:{sound}:v{BED_VERSION}:layer{index}"
+        cached, _ = load_entry(_layer_path(path, index), key, ndim=2, peak=BED_PEAK)
+        # Key, checksum, finite samples and the layer's shape: anything else is made again
+        # (a NaN or a zero-frame array here once became DC, silence or a crash).
+        if cached is None or cached.shape != (seconds * SAMPLE_RATE, 2):
+            break
+        layers.append(cached)
+    if len(layers) == LAYERS and all(_at_bed_level(layer * np.float32(math.sqrt(LAYERS))) for layer in layers):
+        return tuple(layers)
+    made = make_bed(sound)
+    for index, layer in enumerate(made):
+        save_entry(_layer_path(path, index), f"bed:{sound}:v{BED_VERSION}:layer{index}", layer)
+    return made
+
+
+def _layer_path(path: Path, index: int) -> Path:
+    """Where one layer of a built-in bed is kept, beside the bed's own name."""
+    return path if index == 0 else path.with_name(f"{path.stem}-layer{index}{path.suffix}")
 
 
 def _at_bed_level(loop: Stereo) -> bool:

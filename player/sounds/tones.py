@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -13,13 +14,15 @@ from player import SAMPLE_RATE
 _CHIME_VOICES: dict[str, tuple[float, tuple[float, ...], tuple[float, ...], float, float]] = {
     # A singing bowl's partials are far from harmonic; each pair is slightly detuned so it beats
     # slowly, as a real bowl does, and the low ones ring for many seconds.
-    "bowl": (196.0, (1.0, 1.004, 2.71, 2.716, 5.12, 8.21), (1.0, 0.7, 0.55, 0.4, 0.25, 0.12), 3.5, 8.0),
-    "bell": (880.0, (1.0, 2.0, 2.4, 3.0, 4.2), (1.0, 0.45, 0.3, 0.2, 0.1), 1.1, 5.0),
-    "soft": (440.0, (1.0, 2.0), (1.0, 0.12), 0.9, 3.0),
+    "bowl": (196.0, (1.0, 1.004, 2.71, 2.716, 5.12, 8.21), (1.0, 0.7, 0.55, 0.4, 0.25, 0.12), 3.5, 14.0),
+    "bell": (880.0, (1.0, 2.0, 2.4, 3.0, 4.2), (1.0, 0.45, 0.3, 0.2, 0.1), 1.1, 6.0),
+    "soft": (440.0, (1.0, 2.0), (1.0, 0.12), 0.9, 4.0),
     "wood": (820.0, (1.0, 2.46, 4.1), (1.0, 0.35, 0.12), 0.035, 0.35),
 }
-CHIME_RING: dict[str, float] = {"bowl": 4.0, "bell": 2.5, "soft": 1.5, "wood": 0.35}
-"""Seconds a chime step takes before the next step; the tail goes on ringing beneath it."""
+ENVELOPE_SECONDS = 0.1
+"""The window a ring's level is measured over (RMS) when deciding it has fallen quiet."""
+RING_OUT = 0.4
+"""The share of a chime's length over which its ring fades to silence."""
 CHIME_PEAK = 0.5
 """Chimes peak at -6 dBFS: present under the voice, never startling."""
 
@@ -38,8 +41,10 @@ def chime(name: str, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
         wave += gain * np.sin(2 * np.pi * fundamental * ratio * t) * np.exp(-t * ratio**0.7 / decay)
     attack = np.minimum(t / 0.004, 1.0)
     wave *= attack
-    tail = max(int(0.2 * sample_rate), 1)
-    wave[-tail:] *= np.linspace(1.0, 0.0, tail) ** 2
+    # The last 40 % eases what is left of the ring (about -20 dB for the bowl) to exactly zero
+    # along a half cosine, so the ring dies away rather than stopping.
+    tail = max(int(RING_OUT * t.size), 1)
+    wave[-tail:] *= 0.5 + 0.5 * np.cos(np.pi * np.arange(1, tail + 1) / tail)
     wave *= CHIME_PEAK / float(np.max(np.abs(wave)))
     result = wave.astype(np.float32)
     result.flags.writeable = False
@@ -49,6 +54,26 @@ def chime(name: str, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
 def chime_samples(name: str, sample_rate: int = SAMPLE_RATE) -> int:
     """How long a built-in chime's clip is, without making it (for estimates)."""
     return int(_CHIME_VOICES[name][4] * sample_rate)
+
+
+def ring_frames(clip: npt.NDArray[np.float32], under_rms: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
+                sample_rate: int = SAMPLE_RATE) -> int:
+    """Frames until a sound's level (RMS over 100 ms windows) falls under a level for good.
+
+    `under_rms` gives the level (linear RMS) for each window from the frame where the window
+    ends, counted from the sound's start: a bed that is still fading in is quieter. Measured
+    from the sound's own envelope, so a ring that swells again as its partials beat counts
+    until its last loud window.
+    """
+    window = max(int(ENVELOPE_SECONDS * sample_rate), 1)
+    whole = clip.size // window * window
+    blocks = np.asarray(clip[:whole], dtype=np.float64).reshape(-1, window)
+    levels = np.sqrt(np.mean(blocks**2, axis=1))
+    if clip.size > whole:
+        levels = np.append(levels, np.sqrt(np.mean(np.asarray(clip[whole:], dtype=np.float64) ** 2)))
+    ends = np.minimum(np.arange(1, levels.size + 1, dtype=np.float64) * window, clip.size)
+    loud = np.flatnonzero(levels >= under_rms(ends))
+    return 0 if loud.size == 0 else min(int(loud[-1] + 1) * window, clip.size)
 
 
 def breath_tone(rising: bool, samples: int, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:

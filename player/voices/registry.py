@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from player.errors import UsageError
 from player.schema import ENGINES
 from player.voices.base import Engine
-from player.voices.piper import INSTALL_HINT, is_voice_path, piper_missing
+from player.voices.piper import BUNDLED_NAMES, INSTALL_HINT, is_voice_path, piper_missing
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,12 @@ def choose_engine(name: str, voice: str | None = None) -> EngineChoice:
 def open_engine(name: str) -> Engine:
     """The engine for a name, without the fallback notice (see choose_engine)."""
     return choose_engine(name).engine
+
+
+def voice_credit(name: str, voice: str | None = None) -> str:
+    """Who speaks, for an export's artist tag, by the choice choose_engine makes (nothing is started)."""
+    if name == "piper" or is_voice_path(voice) or (name == "auto" and piper_missing() is None):
+        if voice is None or voice in BUNDLED_NAMES:
+            return "Joe (Piper voice)"
+        return f"{Path(voice).name.removesuffix('.onnx')} (Piper voice)"
+    return f"{voice} (system voice)" if voice else "System voice"

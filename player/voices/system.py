@@ -31,14 +31,16 @@ class SystemEngine:
 
     @cached_property
     def version(self) -> str:
-        """pyttsx3's version and the eSpeak NG build it drives."""
+        """pyttsx3's version, the eSpeak NG build it drives and the unhurried pace."""
         parts = []
         for package in ("pyttsx3", "espeakng-loader"):
             try:
                 parts.append(f"{package}={metadata.version(package)}")
             except metadata.PackageNotFoundError:
                 parts.append(f"{package}=none")
-        return f"{sys.platform};" + ";".join(parts)
+        from player.voices.system_worker import ESPEAK_WORDS_PER_MINUTE
+
+        return f"{sys.platform};" + ";".join([*parts, f"pace={ESPEAK_WORDS_PER_MINUTE}"])
 
     def voice_version(self, voice: str | None) -> str:
         """System voices change only with the engine itself, which `version` covers."""

@@ -20,7 +20,15 @@ import threading
 import time
 from typing import Any
 
-ESPEAK_WORDS_PER_MINUTE = 200
+ESPEAK_WORDS_PER_MINUTE = 89
+"""eSpeak's rate at `rate: 1.0`: unhurried guided practice.
+
+eSpeak's words a minute are nominal: at pyttsx3's 200, plain sentences measured about 275 words
+a minute of speech on an export (ffmpeg silencedetect); at 89 they measure about 130 to 137.
+eSpeak goes no slower than 80, so on Linux the system voice's `rate` stops at about 0.9.
+"""
+UNHURRIED = ESPEAK_WORDS_PER_MINUTE / 200
+"""The same slowing, relative to another platform's normal rate (SAPI5, NSSpeechSynthesizer)."""
 WAV_HEADER_BYTES = 44
 ATTEMPTS = 4
 """Tries per line before the worker gives up on it with a clear error."""
@@ -73,9 +81,11 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             return {"error": f"the system engine has no voice '{voice}'", "unknown_voice": voice,
                     "suggestions": close or english[:6]}
         engine.setProperty("voice", voice)
-    # pyttsx3 sets eSpeak to 200 words a minute as its normal pace; read back, the value may
-    # already be the victim of the race described in speak_to_file, so trust the constant there.
-    normal = ESPEAK_WORDS_PER_MINUTE if sys.platform.startswith("linux") else engine.getProperty("rate")
+    # pyttsx3 sets eSpeak to 200 words a minute, far too fast for guided practice; read back,
+    # the value may already be the victim of the race described in speak_to_file, so on Linux
+    # the unhurried pace is a constant.
+    linux = sys.platform.startswith("linux")
+    normal = ESPEAK_WORDS_PER_MINUTE if linux else UNHURRIED * float(engine.getProperty("rate"))
     settings = {"rate": round(normal * float(job.get("rate", 1.0))),
                 "volume": float(job.get("volume", 1.0))}
     for item in job["items"]:
