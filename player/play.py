@@ -160,7 +160,7 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
             if first_words is not None:
                 first_words.join()
             for steps in stages[1:]:
-                session.swap(compile_timeline(script, speaker, steps=steps), complete=False)
+                session.swap(compile_timeline(script, speaker, steps=steps, ending=False), complete=False)
             exit_source, exit_steps = exit_script(script)
             session.set_exit(compile_timeline(exit_source, speaker, steps=exit_steps))
             session.swap(with_linger(compile_timeline(script, speaker), linger))

@@ -19,7 +19,7 @@ def failing_list(error: PlayerError, monkeypatch: pytest.MonkeyPatch) -> tuple[i
     def broken() -> None:
         raise error
 
-    monkeypatch.setattr("player.cli.list_practices", broken)
+    monkeypatch.setattr("player.library.list_practices", broken)
     result = CliRunner().invoke(cli, ["list"])
     return result.exit_code, result.stderr
 

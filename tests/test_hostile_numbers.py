@@ -169,6 +169,7 @@ class _Stop(Exception):
     """sounddevice.CallbackStop."""
 
 
+@pytest.mark.real  # it starts a process (a writer that has ended; the player's priority helper)
 def test_live_play_stops_with_the_error_when_the_mixer_refuses_a_block(write_script: WriteScript,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from player import live

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pyloudnorm
@@ -57,3 +58,13 @@ def test_beds_are_calibrated_to_a_levelled_lines_loudness(sound: str) -> None:
     line *= 10 ** ((-20 - pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(line[:, 0])) / 20)
     stereo = np.repeat(line, 2, axis=1)
     assert pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(stereo) == pytest.approx(BED_REFERENCE, abs=0.01)
+
+
+@pytest.mark.real
+def test_the_built_in_bed_calibration_table_is_what_the_meter_reads(private_cache: Path) -> None:
+    from player.sounds.beds import BED_CALIBRATION_DB
+    from player.sounds.catalog import BEDS
+
+    assert set(BED_CALIBRATION_DB) == set(BEDS)
+    for bed in BEDS:
+        assert 20 * math.log10(bed_calibration(bed)) == pytest.approx(BED_CALIBRATION_DB[bed], abs=0.05), bed

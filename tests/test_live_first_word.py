@@ -79,8 +79,8 @@ def test_a_late_voice_inserts_quiet_and_repeats_or_skips_nothing(
 ) -> None:
     script = load_script(write_script(SCRIPT))
     prelude_steps, first_steps, *_ = opening_stages(script)
-    prelude = compile_timeline(script, fake_speaker, steps=prelude_steps)
-    first = compile_timeline(script, fake_speaker, steps=first_steps)
+    prelude = compile_timeline(script, fake_speaker, steps=prelude_steps, ending=False)
+    first = compile_timeline(script, fake_speaker, steps=first_steps, ending=False)
     whole = compile_timeline(script, fake_speaker)
     session = LiveSession(prelude, complete=False)
     # The opening runs out, and the listener waits `late_blocks` more for the first words.

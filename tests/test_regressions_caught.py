@@ -25,6 +25,7 @@ from player.session import Command, LiveSession
 from player.sounds import loops
 from player.timeline import compile_timeline, estimate_timeline
 from player.voices import Speaker
+from player.voices.cache import save_entry
 from tests.test_robustness import generated_corpus
 
 WriteScript = Callable[..., Path]
@@ -114,9 +115,9 @@ EXPECTED = {
     "list-at-top": ["1:1: the script must be a mapping of keys and values"],
     "min-without-flexible": ["3:12: 'min' and 'max' only apply to a flexible pause: add 'flexible: true'"],
     "missing-clip": ["3:5: no such file: clips/not-there.wav"],
-    "missing-cover": ["2:8: cannot read the cover image cover.jpg: No such file or directory"],
+    "missing-cover": ["2:8: cannot use the cover image: no such file: cover.jpg"],
     "nested-too-deep": ["2:57: lists and mappings nest more than 50 deep here; a script needs only a few levels"],
-    "not-yaml": ["2:6: not valid YAML: expected ',' or ']', but got ':'"],
+    "not-yaml": ["2:6: not valid YAML: did not find expected ',' or ']'"],
     "only-a-comment": [" the file is empty; a script needs a title and steps"],
     "pause-negative": ["3:12: 'pause': a duration cannot be negative (-3.0s)"],
     "pause-not-a-duration": ["3:12: 'pause': 'a while' is not a duration: write seconds (5, 2.5) "
@@ -133,7 +134,7 @@ EXPECTED = {
     "step-is-a-word": ["3:5: a step is written as '- name: value' (for example '- pause: 5'), not '- say'"],
     "steps-is-text": ["2:8: 'steps' must be a list of steps, each line starting with '- '"],
     "stray-brace": ["3:10: stray '{' (write '{{' for a brace)"],
-    "tab-indent": ["3:1: not valid YAML: found character '\\t' that cannot start any token"],
+    "tab-indent": ["3:1: not valid YAML: found character that cannot start any token"],
     "title-is-a-list": ["1:8: 'title' must be a single value, not a list or mapping"],
     "two-actions-in-a-step": ["3:5: each step holds one action; start another line with '- ' for the next one"],
     "unknown-bed": ["2:10: unknown ambient bed 'rian' (did you mean 'rain'?); built-in beds: rain, ocean, stream, "
@@ -169,7 +170,7 @@ GENERATED = {
                        "is this file built to exhaust memory?"],
     "binary": ["2:118: not UTF-8 text (is this a script, or a binary file?)"],
     "huge": [" file is 1,320,019 bytes; a script may be at most 1,000,000 bytes (1 MB)"],
-    "text-too-long": ["3:10: 'say' is 9,999 characters; the limit for one text is 5,000"],
+    "text-too-long": ["3:10: 'say' is 9,999 characters with its variables filled in; the limit for one text is 5,000"],
     "utf16": ["1:1: not UTF-8 text (is this a script, or a binary file?)"],
     "nul-byte": ["1:9: not a text file: character 0 is not allowed"],
 }
@@ -218,16 +219,17 @@ def test_every_declared_length_of_a_template_is_reached_exactly(template: str, t
 
 def test_a_rendered_bed_is_read_back_from_the_cache(private_cache: Path) -> None:
     loops._load.cache_clear()
-    first = loops.bed_loop("white-noise")
-    cached = list((private_cache / "beds").glob("white-noise-v*.npy"))
-    assert len(cached) == 1
-    # Put a recognisable loop in the cache: a fresh process (an empty lru cache) must play it.
-    marker = np.full((SR, 2), 0.125, dtype=np.float32)
-    np.save(cached[0], marker)
+    first = loops.bed_layers("white-noise")
+    path = loops._layer_path(loops._cache_path("white-noise"), 1)
+    assert path.exists()
+    # Put a recognisable, valid layer in the cache (the real one backwards: same shape and
+    # level, other samples): a fresh process (an empty lru cache) must play it, not render again.
+    marker = np.ascontiguousarray(first[1][::-1])
+    save_entry(path, f"bed:white-noise:v{loops.BED_VERSION}:layer1", marker)
     loops._load.cache_clear()
     try:
-        assert np.array_equal(loops.bed_loop("white-noise"), marker)
-        assert not np.array_equal(first[:SR], marker)
+        assert np.array_equal(loops.bed_layers("white-noise")[1], marker)
+        assert not np.array_equal(first[1], marker)
     finally:
-        cached[0].unlink()
+        path.unlink()
         loops._load.cache_clear()

@@ -62,6 +62,7 @@ def test_a_killed_exports_temporaries_are_removed_by_the_next_export(tmp_path: P
     assert (tmp_path / "other.mp3").stat().st_size > 0
 
 
+@pytest.mark.real  # it starts a process (a writer that has ended; the player's priority helper)
 def test_only_temporaries_of_ended_writers_are_removed(tmp_path: Path) -> None:
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                               capture_output=True, text=True, check=True)

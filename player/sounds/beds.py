@@ -181,3 +181,13 @@ def make_layer(name: str, layer: int) -> Stereo:
 def make_bed(name: str) -> tuple[Stereo, ...]:
     """Every layer of a built-in bed; played together (each looping on its own) they are the bed."""
     return tuple(make_layer(name, layer) for layer in range(LAYERS))
+
+
+BED_CALIBRATION_DB = {
+    "rain": -4.39, "ocean": -0.49, "stream": -4.01, "wind": -0.47, "brown-noise": 1.72,
+    "pink-noise": -2.84, "white-noise": -5.06, "night": -3.2, "room-tone": -0.61,
+}
+"""The gain (dB) that brings each built-in bed from BED_RMS to the voice's loudness, as
+player.ambient.bed_calibration measures it (BS.1770 over the rendered layers): known without
+rendering, so a layout (and `practice check`) can place chimes against the real bed level.
+tests/test_levels.py holds these to the measurement."""
