@@ -154,7 +154,7 @@ def test_the_timer_rings_at_the_start_every_interval_and_the_end(tmp_path: Path)
     ringing_out = len(chime("bowl")) / timeline.sample_rate
     assert timeline.seconds == pytest.approx(opening + 140.0 + ringing_out + END_QUIET, abs=0.01)
     chimes = [s.start / timeline.sample_rate for s in timeline.sounds if s.kind == "chime"]
-    assert len(chimes) == 1 + 4 + 1  # opening, at 30/60/90/120 s, closing (a bell too close to the end to ring out is left out)
+    assert len(chimes) == 1 + 4 + 1  # opening, at 30/60/90/120 s, closing
     assert not [s for s in timeline.sounds if s.kind == "speech"]
 
 
