@@ -29,7 +29,7 @@ def test_one_script_that_cannot_reach_the_length_does_not_stop_the_batch(write_s
     broken = write_script("title: Broken\nsteps:\n  - puase: 2\n", "broken.yaml")
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "-m", "player", "export", str(fixed), str(stretchy), str(broken),
-                           "-d", str(out), "--length", "8s", "--format", "wav", "-q"],
+                           "-d", str(out), "--length", "20s", "--format", "wav", "-q", "--no-reorient"],
                           capture_output=True, text=True, check=False, timeout=300)
     assert done.returncode == 1, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["stretchy.wav"]

@@ -12,7 +12,6 @@ from player import SAMPLE_RATE
 from player.voices.audio import prepare_clip
 from player.voices.base import Engine, Progress, SpeechRequest
 from player.voices.cache import ClipCache, clip_key
-from player.voices.level import level_speech
 
 
 class Speaker:
@@ -53,6 +52,8 @@ class Speaker:
             # Engines speak at full volume; the level is set here, the same way for every engine.
             raw = self.engine.synthesize([replace(r, volume=1.0) for r in missing], progress)
             for request, clip in zip(missing, raw, strict=True):
+                from player.voices.level import level_speech  # scipy: only when a line is made
+
                 prepared = level_speech(prepare_clip(clip.samples, clip.sample_rate, SAMPLE_RATE), SAMPLE_RATE)
                 prepared = np.ascontiguousarray(prepared * np.float32(request.volume))
                 self.cache.put(keys[request], prepared)
