@@ -285,7 +285,7 @@ class LivePlayer:
                 )
                 opened.append(stream)
                 stream.start()
-            except (self._sd.PortAudioError, ValueError) as error:
+            except Exception as error:  # PortAudioError, a bad setting: said as a device error, never a hang
                 failed.append(error)
 
         opener = threading.Thread(target=start, name="open", daemon=True)

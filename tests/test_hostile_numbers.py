@@ -157,19 +157,20 @@ class _FakeStream:
             pass
         self.finished_callback()
 
-    def __enter__(self) -> _FakeStream:
+    def start(self) -> None:
         self.thread.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
         self.thread.join(5)
+
+    abort = close = stop
 
 
 class _Stop(Exception):
     """sounddevice.CallbackStop."""
 
 
-@pytest.mark.real  # it starts a process (a writer that has ended; the player's priority helper)
+@pytest.mark.real  # the player's start-up (priority, ALSA's messages) runs a process
 def test_live_play_stops_with_the_error_when_the_mixer_refuses_a_block(write_script: WriteScript,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from player import live
