@@ -250,7 +250,9 @@ class LivePlayer:
         interrupted = False
         try:
             # Fill the queue before the stream starts, so the first callbacks find blocks ready.
-            while not self.ahead.full() and feeder.is_alive() and len(self.ahead.items) < KEEP_BLOCKS * 4:
+            # A session shorter than that (or one whose mixer failed) has ended: start at once.
+            while (not self.ahead.full() and not self.ended and feeder.is_alive()
+                   and len(self.ahead.items) < KEEP_BLOCKS * 4):
                 self.stopping.wait(0.005)
             self.stream = self._open()
             interrupted = self._wait()
