@@ -128,8 +128,9 @@ def test_speech_is_mastered_on_its_own_loudness(exported: dict[str, Path], kind:
     spans = windows(cues(exported["vtt"]))
     assert loudness(audio, spans["speech"]) == pytest.approx(-19.0 if kind == "mono" else -16.0, abs=0.3)
     assert ebur128_true_peak(exported[kind]) <= -1.0
-    # Pauses are quieter than the target: the whole file is not normalised to it.
-    assert float(pyloudnorm.Meter(RATE).integrated_loudness(audio)) < loudness(audio, spans["speech"]) - 0.5
+    # Pauses are quieter than the target: the whole file is not normalised to it (the probe is
+    # mostly speech, and BS.1770's gate leaves out the quietest pauses, so the gap is small).
+    assert float(pyloudnorm.Meter(RATE).integrated_loudness(audio)) < loudness(audio, spans["speech"]) - 0.2
 
 
 @pytest.mark.parametrize("kind", ["wav", "mp3", "m4a", "ogg"])

@@ -93,7 +93,7 @@ def test_parts_that_will_not_join_fall_back_to_one_encode(write_script: WriteScr
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     timeline = compile_timeline(load_script(write_script(SESSIONS["sparse"])), Speaker(open_engine("system")))
     monkeypatch.setattr(parts_module, "MIN_SHARE_SECONDS", 15)
-    monkeypatch.setattr("player.export.available_cores", lambda: 2)
+    monkeypatch.setattr(parts_module, "available_cores", lambda: 2)
 
     def no_join(*args: Any, **named: Any) -> Any:
         raise SpliceError("no frame to join at")
