@@ -67,7 +67,7 @@ def test_the_same_script_exported_twice_gives_identical_samples(
         cache = tmp_path / f"cache-{name}"
         monkeypatch.setenv("PRACTICE_CACHE_DIR", str(cache))
         outputs.append((export_script(path, tmp_path / f"{name}.mp3"), export_script(path, tmp_path / f"{name}.wav")))
-        assert len(list(cache.rglob("*.npz"))) == 6  # five lines (the last in two breath groups), each made in this cache
+        assert len(list(cache.rglob("*.npz"))) == 6  # five lines, the last in two breath groups
     (mp3_a, wav_a), (mp3_b, wav_b) = outputs
     assert decode(mp3_a) == decode(mp3_b)
     assert np.array_equal(soundfile.read(wav_a)[0], soundfile.read(wav_b)[0])
