@@ -7,12 +7,11 @@ files are made at test time: sparse files and FIFOs cost no disk and no memory.
 
 from __future__ import annotations
 
+import json
 import os
-import resource
 import struct
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,29 +124,40 @@ CASES = [
 ]
 
 
-def limited() -> None:
-    """In the child: at most CPU_SECONDS of CPU, and address space enough for ffmpeg's threads.
-
-    The 400 MB bound is on resident memory, measured afterwards (wait4 gives the largest of the
-    child and every process it waited for): address space counts every thread's reserved
-    stack, and ffmpeg's threads then fail to start long before memory is really used.
-    """
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+# A small launcher runs the CLI and measures it. The child of a large process (pytest, after
+# tests that hold beds in memory) counts its parent's pages as its own until it calls exec, so
+# wait4 in pytest reported pytest's size; a fresh interpreter of a few MB forks the CLI instead.
+LAUNCHER = """
+import json, os, resource, subprocess, sys
+report, cpu, space = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def limited():
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    resource.setrlimit(resource.RLIMIT_AS, (space, space))
+child = subprocess.Popen(sys.argv[4:], preexec_fn=limited)
+_, status, usage = os.wait4(child.pid, 0)
+with open(report, "w") as stream:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}, stream)
+"""
 
 
 def practice(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in a limited child process; fail if it (or anything it ran) held over MEMORY_BYTES."""
+    """Run the CLI in a limited child process; fail if it (or anything it ran) held over MEMORY_BYTES.
+
+    The limits: at most CPU_SECONDS of CPU, and address space enough for ffmpeg's threads. The
+    400 MB bound is on resident memory, measured afterwards (wait4 gives the largest of the
+    child and every process it waited for): address space counts every thread's reserved
+    stack, and ffmpeg's threads then fail to start long before memory is really used.
+    """
     env = {**os.environ, "PRACTICE_CACHE_DIR": str(folder / "cache")}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([sys.executable, "-m", "player", *args], cwd=folder, env=env,
-                                 preexec_fn=limited, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        done = subprocess.CompletedProcess(child.args, child.returncode, out.read().decode(), err.read().decode())
-    assert usage.ru_maxrss * 1024 < MEMORY_BYTES, f"{args[0]} held {usage.ru_maxrss // 1024} MB"
+    report = folder / ".usage.json"
+    command = [sys.executable, "-c", LAUNCHER, str(report), str(CPU_SECONDS), str(ADDRESS_SPACE),
+               sys.executable, "-m", "player", *args]
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, check=False, timeout=300)
+    usage = json.loads(report.read_text(encoding="utf-8"))
+    report.unlink()
+    done = subprocess.CompletedProcess(command[7:], int(usage["code"]), done.stdout, done.stderr)
+    assert usage["maxrss_kb"] * 1024 < MEMORY_BYTES, f"{args[0]} held {usage['maxrss_kb'] // 1024} MB"
     return done
 
 
