@@ -28,6 +28,7 @@ from player.script import Overrides, load_script, parse_set_options
 from player.sounds.files import AudioFileError, decode
 from player.studio.document import loaded
 from player.studio.workspace import NotFound, StudioError, Workspace
+from player.support import SUPPORT_VAR
 from player.timeline import compile_timeline, speech_requests
 from player.voices import Speaker, choose_engine
 
@@ -159,7 +160,7 @@ class Renderer:
             if step is None:
                 raise NotFound("no step was chosen")
             single = replace(script, length=None)  # one step has nothing to stretch
-            timeline = compile_timeline(single, self.speaker_for(single), steps=[step])
+            timeline = compile_timeline(single, self.speaker_for(single), steps=[step], ending=False)
             target = self.scratch / f"step-{secrets.token_hex(6)}.wav"
             export(Mixer(timeline), target, ExportOptions(format="wav", master=False, overwrite=True))
             return target
@@ -191,7 +192,13 @@ class Renderer:
         paths = [self.workspace.script_path(n) for n in names]
         if reorient:
             paths.append(builtin_folder() / f"{REORIENT}.yaml")
-        scripts = [load_script(path, overrides) for path in paths]
+        # A client's values may be meant for only some of the scripts (the reorient practice has
+        # no {name}), as in the CLI's batches; a value none of them uses is still an error.
+        scripts = [load_script(path, replace(overrides, strict_vars=False)) for path in paths]
+        known = {name for script in scripts for name in script.variables} | {SUPPORT_VAR}
+        unknown = sorted(set(overrides.vars) - known)
+        if unknown:
+            raise StudioError(f"none of these scripts has a variable '{unknown[0]}'")
         job = self._job()
         folder = self._job_folder(job)
 
