@@ -234,7 +234,7 @@ def test_build_hear_and_export_a_practice_in_the_browser(studio: tuple[str, Path
     with urllib.request.urlopen(request) as answer:
         played.write_bytes(answer.read())
     script = load_script(folder / "for-sam.yaml")
-    line = compile_timeline(script, default_speaker(script), steps=[script.steps[1]])  # cached: no new synthesis
+    line = compile_timeline(script, default_speaker(script), steps=[script.steps[1]], ending=False)  # cached
     probed = float(ffprobe(played)["format"]["duration"])
     assert probed == pytest.approx(Mixer(line).length / line.sample_rate, abs=0.002)
     in_page = browser.execute_script("return document.getElementById('player').duration")
