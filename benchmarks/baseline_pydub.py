@@ -19,10 +19,10 @@ import numpy as np
 
 from player import SAMPLE_RATE
 from player.ffmpeg import ffmpeg_exe
-from player.library import resolve_script
-from player.script import load_script
+from player.script.library import resolve_script
+from player.script.loader import load_script
 from player.sounds.loops import bed_loop
-from player.timeline import compile_timeline
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker, choose_engine
 
 BITRATE = "128k"

@@ -24,11 +24,11 @@ from player.export.encoder import encode
 from player.export.formats import FORMATS, encoding_for
 from player.export.master import Render, default_target, mastering_gain, measure_spans, speech_spans
 from player.export.meter import measure_file
-from player.library import resolve_script
-from player.limiter import true_peaks
-from player.mixer import Block, Mixer
-from player.script import Overrides, load_script
-from player.timeline import compile_timeline
+from player.render.limiter import true_peaks
+from player.render.mixer import Block, Mixer
+from player.script.library import resolve_script
+from player.script.loader import Overrides, load_script
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker, open_engine
 
 MINUTES = 3

@@ -16,7 +16,7 @@ import time
 
 PROBE = """
 import sys, time
-from player import live
+from player.live import device as live
 started = float(sys.argv[1])
 original = live.LivePlayer._callback
 def first(self, outdata, frames, when, status):
@@ -28,7 +28,7 @@ def first(self, outdata, frames, when, status):
     return original(self, outdata, frames, when, status)
 live.LivePlayer._callback = first
 sys.argv = ["practice", "play", sys.argv[2]]
-from player.cli import main
+from player.cli.commands import main
 try:
     main()
 except SystemExit:

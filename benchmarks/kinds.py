@@ -34,7 +34,7 @@ def _logged(self, args, *more, **named):
     _original(self, args, *more, **named)
 subprocess.Popen.__init__ = _logged
 sys.argv = ["practice", *sys.argv[1:]]
-from player.cli import main
+from player.cli.commands import main
 main()
 """
 

@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
 import sys, time
 import numpy as np
-from player import live, session as session_module
+from player.live import device as live
+from player.live import transport as session_module
 started = float(sys.argv[1])
 marks, played = {}, [0]
 original_next = session_module.LiveSession.next_block
@@ -63,7 +64,7 @@ def callback(self, outdata, frames, when, status):
     return original_callback(self, outdata, frames, when, status)
 live.LivePlayer._callback = callback
 sys.argv = ["practice", "play", *sys.argv[2:]]
-from player.cli import main
+from player.cli.commands import main
 try:
     main()
 except SystemExit:

@@ -1,5 +1,5 @@
 """`python -m player` runs the same CLI as the `practice` command."""
 
-from player.launch import main
+from player.cli.launch import main
 
 main()

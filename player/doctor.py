@@ -80,7 +80,7 @@ def _system_voice() -> Check:
 
 
 def _portaudio() -> Check:
-    from player.live import load_sounddevice
+    from player.live.device import load_sounddevice
 
     try:
         module = load_sounddevice()
@@ -91,7 +91,7 @@ def _portaudio() -> Check:
 
 
 def _devices() -> Check:
-    from player.live import NO_CARD_FIX, output_devices
+    from player.live.device import NO_CARD_FIX, output_devices
 
     try:
         found = output_devices()

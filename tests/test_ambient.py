@@ -11,17 +11,17 @@ import pytest
 import soundfile
 
 from player import SAMPLE_RATE
-from player.ambient import BED_REFERENCE
 from player.export import ExportOptions, export
 from player.ffmpeg import ffmpeg_exe
-from player.limiter import CEILING
-from player.loudness import integrated_loudness
-from player.mixer import Mixer
-from player.script import load_script
+from player.render.ambient import BED_REFERENCE
+from player.render.limiter import CEILING
+from player.render.loudness import integrated_loudness
+from player.render.mixer import Mixer
+from player.script.loader import load_script
 from player.sounds import BEDS, chime
 from player.sounds.beds import LAYER_SECONDS, make_bed
 from player.sounds.loops import _load, bed_loop, loop_file
-from player.timeline import compile_timeline
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]
@@ -225,7 +225,7 @@ def test_a_loud_session_never_clips_and_never_falls_silent(
 def test_practice_sounds_lists_and_previews(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from player.cli import cli
+    from player.cli.commands import cli
 
     listing = CliRunner().invoke(cli, ["sounds"])
     assert listing.exit_code == 0

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from player.cli import cli
-from player.library import builtin_folder, builtin_names
-from player.model import Breathe, Chapter, Say, Script, Step
-from player.script import Overrides, load_script
-from player.timeline import Cue, estimate_timeline
+from player.cli.commands import cli
+from player.script.library import builtin_folder, builtin_names
+from player.script.loader import Overrides, load_script
+from player.script.model import Breathe, Chapter, Say, Script, Step
+from player.timeline.layout import Cue, estimate_timeline
 
 BUILTINS = sorted(builtin_folder().glob("*.yaml"))
 PRACTICES = [path for path in BUILTINS if path.stem != "reorient"]
@@ -187,7 +187,7 @@ def test_the_three_new_practices_are_listed_and_every_built_in_checks() -> None:
 
 
 def test_listening_together_is_for_two_with_chimes_marking_turns() -> None:
-    from player.model import Chime
+    from player.script.model import Chime
 
     script = load_script(builtin_folder() / "listening-together.yaml")
     assert script.eyes == "open"
@@ -206,7 +206,7 @@ def test_before_reaching_out_says_plainly_that_not_sending_is_fine() -> None:
 @pytest.mark.parametrize("path", PRACTICES, ids=lambda p: p.stem)
 def test_with_the_real_voice_every_variant_renders_at_its_length_with_a_support_line(path: Path) -> None:
     # The estimate guesses speech lengths; the real voice decides whether a variant fits.
-    from player.timeline import compile_timeline
+    from player.timeline.layout import compile_timeline
     from player.voices import Speaker, open_engine
 
     base = load_script(path)

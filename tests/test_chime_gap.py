@@ -14,10 +14,10 @@ import pytest
 
 from player import SAMPLE_RATE
 from player.export import ExportOptions, export
-from player.limiter import CEILING
-from player.mixer import Mixer
-from player.script import load_script
-from player.timeline import Timeline, compile_timeline
+from player.render.limiter import CEILING
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.timeline.layout import Timeline, compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

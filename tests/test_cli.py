@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from player.cli import cli
+from player.cli.commands import cli
 from tests.conftest import silences
 
 WriteScript = Callable[..., Path]

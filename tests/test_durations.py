@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from player.durations import format_clock, format_duration, parse_duration
+from player.script.durations import format_clock, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

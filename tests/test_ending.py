@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from player import SAMPLE_RATE
-from player.ambient import plan_ambient
-from player.authoring import timer_script
 from player.export import ExportOptions, export
-from player.mixer import Mixer
-from player.script import Overrides, load_script
+from player.render.ambient import plan_ambient
+from player.render.mixer import Mixer
+from player.script.authoring import timer_script
+from player.script.loader import Overrides, load_script
 from player.sounds import CHIMES, chime
-from player.timeline import END_QUIET, Timeline, compile_timeline
+from player.timeline.layout import END_QUIET, Timeline, compile_timeline
 from player.voices import Speaker
 from tests.fakes import FakeEngine
 

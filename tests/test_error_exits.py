@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from player.cli import cli
+from player.cli.commands import cli
 from player.errors import ExportError, MissingDependency, PlayerError, Problem, ScriptError
 
 WriteScript = Callable[..., Path]
@@ -19,7 +19,7 @@ def failing_list(error: PlayerError, monkeypatch: pytest.MonkeyPatch) -> tuple[i
     def broken() -> None:
         raise error
 
-    monkeypatch.setattr("player.library.list_practices", broken)
+    monkeypatch.setattr("player.script.library.list_practices", broken)
     result = CliRunner().invoke(cli, ["list"])
     return result.exit_code, result.stderr
 

@@ -22,10 +22,10 @@ from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 
-from player.cli import cli
+from player.cli.commands import cli
 from player.ffmpeg import ffmpeg_exe
-from player.script import load_script
-from player.timeline import compile_timeline
+from player.script.loader import load_script
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker, open_engine
 from tests.conftest import silences
 

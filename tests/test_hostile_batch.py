@@ -12,9 +12,9 @@ import pytest
 
 from player.errors import ExportError
 from player.export import ExportOptions, export
-from player.mixer import Mixer
-from player.script import load_script
-from player.timeline import compile_timeline, estimate_timeline
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.timeline.layout import compile_timeline, estimate_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]
@@ -62,8 +62,8 @@ def test_a_transcript_that_cannot_be_written_leaves_nothing_behind(write_script:
 
 @pytest.mark.real
 def test_reorient_is_estimated_close_to_its_real_length() -> None:
-    from player.library import builtin_folder
-    from player.script import Overrides
+    from player.script.library import builtin_folder
+    from player.script.loader import Overrides
     from player.voices import choose_engine
 
     script = load_script(builtin_folder() / "reorient.yaml", Overrides(engine="system"))

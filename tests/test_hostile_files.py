@@ -15,10 +15,10 @@ import pytest
 
 from player import SAMPLE_RATE
 from player.errors import ScriptError
-from player.script import load_script
+from player.script.loader import load_script
 from player.sounds.beds import LAYER_SECONDS
 from player.sounds.loops import BED_VERSION, _cache_path, _layer_path, _load
-from player.timeline import END_QUIET, estimate_timeline
+from player.timeline.layout import END_QUIET, estimate_timeline
 from player.voices.cache import CacheError, ClipCache, save_entry
 
 WriteScript = Callable[..., Path]
@@ -185,7 +185,7 @@ def test_a_name_too_long_is_named_in_one_line() -> None:
 def test_check_lists_every_file_used_from_outside_the_script_folder(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from player.cli import cli
+    from player.cli.commands import cli
 
     clips, here = tmp_path / "clips", tmp_path / "scripts"
     clips.mkdir()
@@ -206,8 +206,8 @@ def test_check_lists_every_file_used_from_outside_the_script_folder(tmp_path: Pa
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -1.0, 1e30])
 def test_a_damaged_bed_calibration_in_the_cache_is_made_again(private_cache: Path, bad: float) -> None:
-    from player import ambient
     from player.atomic import save_array
+    from player.render import ambient
     from player.sounds.loops import derived_cache_path
 
     ambient.bed_calibration.cache_clear()

@@ -19,13 +19,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from player.cli import cli
+from player.cli.commands import cli
 from player.errors import ScriptError, UsageError
 from player.export.encoder import _write_blocks
 from player.export.formats import FORMATS, encoding_for
-from player.mixer import Mixer, NonFiniteAudio
-from player.script import Overrides, load_script
-from player.timeline import Timeline, estimate_timeline
+from player.render.mixer import Mixer, NonFiniteAudio
+from player.script.loader import Overrides, load_script
+from player.timeline.layout import Timeline, estimate_timeline
 
 WriteScript = Callable[..., Path]
 
@@ -173,8 +173,8 @@ class _Stop(Exception):
 @pytest.mark.real  # the player's start-up (priority, ALSA's messages) runs a process
 def test_live_play_stops_with_the_error_when_the_mixer_refuses_a_block(write_script: WriteScript,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from player import live
-    from player.session import LiveSession
+    from player.live import device as live
+    from player.live.transport import LiveSession
 
     timeline = _timeline(write_script)
     next(iter(timeline.clips.values()))[10] = np.nan

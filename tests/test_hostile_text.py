@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from player.cli import cli
+from player.cli.commands import cli
 from player.errors import ScriptError, UsageError
 from player.export.formats import FORMATS, format_for
-from player.library import builtin_folder, resolve_script
-from player.script import Overrides, load_script, parse_set_options
+from player.script.library import builtin_folder, resolve_script
+from player.script.loader import Overrides, load_script, parse_set_options
 
 WriteScript = Callable[..., Path]
 
@@ -143,7 +143,7 @@ def test_one_parse_gives_the_same_graph_as_pyyamls_composer() -> None:
     import yaml
     from yaml.nodes import Node
 
-    from player.yamlnodes import _compose
+    from player.script.yamlnodes import _compose
 
     def shape(node: Node) -> object:
         mark = (node.start_mark.line, node.start_mark.column)

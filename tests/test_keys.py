@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from player.keys import KEYMAP, split_keys
-from player.session import Command
+from player.live.keys import KEYMAP, split_keys
+from player.live.transport import Command
 
 
 def test_arrow_sequences_stay_whole_and_plain_keys_split() -> None:

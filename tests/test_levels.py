@@ -11,7 +11,7 @@ import pytest
 from scipy.signal import resample_poly
 
 from player import SAMPLE_RATE
-from player.ambient import BED_REFERENCE, bed_calibration
+from player.render.ambient import BED_REFERENCE, bed_calibration
 from player.sounds.loops import bed_loop
 from player.voices.level import level_speech
 

@@ -23,10 +23,10 @@ import pytest
 import webvtt
 
 from player.export import ExportOptions, export, metadata_for
-from player.mixer import Mixer
-from player.model import Script
-from player.script import load_script
-from player.timeline import compile_timeline
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.script.model import Script
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker, open_engine
 
 pytestmark = pytest.mark.real

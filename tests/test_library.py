@@ -14,14 +14,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from player.authoring import TEMPLATES, new_script, timer_script
-from player.cli import cli
+from player.cli.commands import cli
 from player.errors import ScriptError
-from player.jsonschema import schema_text, script_schema, shipped_schema_path
-from player.library import builtin_folder, builtin_names
-from player.script import Overrides, load_script
+from player.script.authoring import TEMPLATES, new_script, timer_script
+from player.script.jsonschema import schema_text, script_schema, shipped_schema_path
+from player.script.library import builtin_folder, builtin_names
+from player.script.loader import Overrides, load_script
 from player.sounds import chime
-from player.timeline import END_QUIET, compile_timeline
+from player.timeline.layout import END_QUIET, compile_timeline
 from player.voices import Speaker, open_engine
 from tests.fakes import FakeEngine
 
@@ -198,7 +198,7 @@ def test_built_ins_are_found_after_a_normal_install(tmp_path: Path) -> None:
     # dependencies still come from this environment's site-packages.
     env = {"PYTHONPATH": f"{target}{':'}{site}", "PATH": "/usr/bin:/bin",
            "PRACTICE_CACHE_DIR": str(tmp_path / "cache")}
-    where = subprocess.run([sys.executable, "-S", "-c", "import player.library as l; print(l.builtin_folder())"],
+    where = subprocess.run([sys.executable, "-S", "-c", "import player.script.library as l; print(l.builtin_folder())"],
                            env=env, capture_output=True, text=True, check=True, cwd=tmp_path).stdout.strip()
     assert where.startswith(str(target)), where
     done = subprocess.run([sys.executable, "-S", "-m", "player", "check", *REQUIRED], env=env,

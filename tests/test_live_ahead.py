@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from player.live import BLOCK_FRAMES, KEEP_BLOCKS, QUEUE_BLOCKS, LivePlayer
-from player.session import Command, LiveSession
+from player.live.device import BLOCK_FRAMES, KEEP_BLOCKS, QUEUE_BLOCKS, LivePlayer
+from player.live.transport import Command, LiveSession
 from player.voices import Speaker
 from tests.test_live_session import BLOCK, drain, timelines
 

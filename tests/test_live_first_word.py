@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from player import SAMPLE_RATE
-from player.mixer import Mixer
-from player.play import build_session, opening_stages
-from player.script import load_script
-from player.session import LiveSession
-from player.timeline import compile_timeline, delayed, speech_requests
+from player.live.start import build_session, opening_stages
+from player.live.transport import LiveSession
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.timeline.layout import compile_timeline, delayed, speech_requests
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

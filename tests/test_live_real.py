@@ -19,9 +19,9 @@ import pytest
 import soundfile
 
 from player.export import ExportOptions, export
-from player.mixer import Mixer
-from player.script import load_script
-from player.timeline import END_QUIET, compile_timeline
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.timeline.layout import END_QUIET, compile_timeline
 from player.voices import Speaker, open_engine
 from tests.pulse import PulseServer, aligned_correlation, envelope, sounding, stop_recording
 

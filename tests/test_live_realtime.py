@@ -10,13 +10,13 @@ import threading
 
 import pytest
 
-from player.realtime import raise_priority
+from player.live.realtime import raise_priority
 
 # ALSA complains on stderr about a device that does not exist, as it does about underruns.
 PROVOKE = """
 import ctypes, ctypes.util, sys
 if sys.argv[1] == "quiet":
-    from player.realtime import quiet_alsa
+    from player.live.realtime import quiet_alsa
     assert quiet_alsa()
 alsa = ctypes.CDLL(ctypes.util.find_library("asound"))
 handle = ctypes.c_void_p()

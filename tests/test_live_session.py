@@ -10,12 +10,12 @@ import pytest
 
 from player import SAMPLE_RATE
 from player.export import ExportOptions, export
-from player.mixer import Mixer
-from player.play import build_session, exit_script, head_steps
-from player.script import load_script
-from player.session import Command, LiveSession
+from player.live.start import build_session, exit_script, head_steps
+from player.live.transport import Command, LiveSession
+from player.render.mixer import Mixer
+from player.script.loader import load_script
 from player.sounds import chime
-from player.timeline import Timeline, compile_timeline
+from player.timeline.layout import Timeline, compile_timeline
 from player.voices import Speaker
 from tests.conftest import decode
 
@@ -191,7 +191,7 @@ def test_missing_portaudio_or_sounddevice_says_what_to_install(monkeypatch: pyte
     import sys
 
     from player.errors import MissingDependency
-    from player.live import load_sounddevice
+    from player.live.device import load_sounddevice
 
     monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
 

@@ -22,11 +22,11 @@ from player import SAMPLE_RATE
 from player.export.encoder import encode, feed_ffmpeg
 from player.export.formats import FORMATS, encoding_for
 from player.export.meter import FollowingMeter, measure_file
-from player.limiter import _KERNELS, TAPS, WINDOW, limit, true_peaks
-from player.loudness import StreamMeter
-from player.mixer import Mixer
-from player.script import load_script
-from player.timeline import compile_timeline
+from player.render.limiter import _KERNELS, TAPS, WINDOW, limit, true_peaks
+from player.render.loudness import StreamMeter
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker, open_engine
 
 WriteScript = Callable[..., Path]

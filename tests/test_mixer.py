@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from player import SAMPLE_RATE
-from player.mixer import Mixer
-from player.script import load_script
-from player.timeline import compile_timeline
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]
@@ -68,7 +68,7 @@ def test_speech_is_where_the_timeline_puts_it(write_script: WriteScript, fake_sp
 
 
 def test_loop_slices_and_block_gains_equal_the_per_frame_formulas() -> None:
-    from player.ambient import AmbientPlan
+    from player.render.ambient import AmbientPlan
     from player.sounds.loops import looped as _looped
 
     loop = np.arange(1000, dtype=np.float32).reshape(500, 2)

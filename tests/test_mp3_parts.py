@@ -34,10 +34,10 @@ from player.export.parts import (
     plans_between,
 )
 from player.ffmpeg import ffmpeg_exe
-from player.limiter import true_peaks
-from player.mixer import Block
-from player.script import load_script
-from player.timeline import compile_timeline
+from player.render.limiter import true_peaks
+from player.render.mixer import Block
+from player.script.loader import load_script
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker, open_engine
 
 MP3 = encoding_for(FORMATS["mp3"], False, None, None)
@@ -215,7 +215,7 @@ steps:
 def test_export_uses_parts_and_masters_the_joined_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "parts.yaml"
     path.write_text(SCRIPT, encoding="utf-8")
-    from player.mixer import Mixer
+    from player.render.mixer import Mixer
 
     mixer = Mixer(compile_timeline(load_script(path), Speaker(open_engine("system"))))
     monkeypatch.setattr(parts_module, "MIN_SHARE_SECONDS", 15)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from player.authoring import new_script
-from player.cli import cli
+from player.cli.commands import cli
 from player.errors import UsageError
-from player.library import builtin_folder
-from player.script import Overrides, load_script
+from player.script.authoring import new_script
+from player.script.library import builtin_folder
+from player.script.loader import Overrides, load_script
 
 
 def test_a_copy_keeps_the_built_in_words_and_passes_check(tmp_path: Path) -> None:

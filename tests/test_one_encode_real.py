@@ -16,9 +16,9 @@ from player.export import ExportOptions, export
 from player.export import encoder as encoder_module
 from player.export import parts as parts_module
 from player.export.mp3frames import SpliceError
-from player.mixer import Mixer
-from player.script import load_script
-from player.timeline import compile_timeline
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker, open_engine
 
 pytestmark = pytest.mark.real

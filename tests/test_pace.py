@@ -13,10 +13,10 @@ import pytest
 
 from player import SAMPLE_RATE
 from player.export import export
-from player.mixer import Mixer
-from player.script import load_script
-from player.text import BREATH_PAUSE, breath_groups
-from player.timeline import compile_timeline
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.script.text import BREATH_PAUSE, breath_groups
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker
 from player.voices.cache import ClipCache
 from player.voices.registry import choose_engine

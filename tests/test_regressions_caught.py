@@ -15,15 +15,15 @@ import numpy.typing as npt
 import pytest
 
 from player import SAMPLE_RATE
-from player.authoring import TEMPLATES, new_script, timer_script
 from player.errors import ScriptError
-from player.library import builtin_folder
-from player.mixer import Mixer
-from player.play import exit_script
-from player.script import Overrides, load_script
-from player.session import Command, LiveSession
+from player.live.start import exit_script
+from player.live.transport import Command, LiveSession
+from player.render.mixer import Mixer
+from player.script.authoring import TEMPLATES, new_script, timer_script
+from player.script.library import builtin_folder
+from player.script.loader import Overrides, load_script
 from player.sounds import loops
-from player.timeline import compile_timeline, estimate_timeline
+from player.timeline.layout import compile_timeline, estimate_timeline
 from player.voices import Speaker
 from player.voices.cache import save_entry
 from tests.test_robustness import generated_corpus

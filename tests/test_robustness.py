@@ -22,12 +22,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.cli import cli
+from player.cli.commands import cli
 from player.errors import ScriptError
-from player.library import builtin_folder
-from player.model import Script
-from player.script import load_script
-from player.timeline import estimate_timeline
+from player.script.library import builtin_folder
+from player.script.loader import load_script
+from player.script.model import Script
+from player.timeline.layout import estimate_timeline
 
 WriteScript = Callable[..., Path]
 CORPUS = Path(__file__).resolve().parent / "bad_scripts"
@@ -176,7 +176,7 @@ def test_an_internal_error_is_one_line_and_a_saved_report(monkeypatch: pytest.Mo
     def broken() -> None:
         raise RuntimeError("something inside broke")
 
-    monkeypatch.setattr("player.library.list_practices", broken)
+    monkeypatch.setattr("player.script.library.list_practices", broken)
     monkeypatch.setenv("PRACTICE_CACHE_DIR", str(tmp_path))
     code, out, err = run("list")
     assert code == 1

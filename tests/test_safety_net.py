@@ -18,15 +18,15 @@ from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 
-from player.cli import cli
+from player.cli.commands import cli
 from player.errors import ScriptError, UsageError
 from player.export import metadata_for
 from player.ffmpeg import ffmpeg_exe
-from player.model import Chime, Say
-from player.play import exit_script
-from player.script import Overrides, load_script, parse_set_options
-from player.support import INTRODUCTION, MAX_SUPPORT_CHARS
-from player.timeline import compile_timeline
+from player.live.start import exit_script
+from player.script.loader import Overrides, load_script, parse_set_options
+from player.script.model import Chime, Say
+from player.script.support import INTRODUCTION, MAX_SUPPORT_CHARS
+from player.timeline.layout import compile_timeline
 from player.voices import Speaker
 from tests.conftest import silences
 

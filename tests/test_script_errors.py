@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from player.errors import ScriptError
-from player.script import Overrides, load_script
+from player.script.loader import Overrides, load_script
 
 WriteScript = Callable[..., Path]
 

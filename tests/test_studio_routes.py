@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-from player.authoring import TEMPLATES, template_text
 from player.errors import ScriptError
-from player.library import builtin_folder, builtin_names
-from player.script import load_script
+from player.script.authoring import TEMPLATES, template_text
+from player.script.library import builtin_folder, builtin_names
+from player.script.loader import load_script
 from player.studio.app import create_app
 from player.studio.document import apply_steps, steps_of
 from player.studio.render import Renderer, Speakers

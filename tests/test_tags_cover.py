@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from mutagen.flac import FLAC, Picture
 from mutagen.mp4 import MP4
 
-from player.cli import cli
+from player.cli.commands import cli
 from player.export import metadata_for
 from player.export.tags import DEFAULT_ALBUM, default_cover, ffmetadata_chapters
-from player.script import load_script
-from player.timeline import estimate_timeline
+from player.script.loader import load_script
+from player.timeline.layout import estimate_timeline
 from player.voices.registry import voice_credit
 
 WriteScript = Callable[..., Path]

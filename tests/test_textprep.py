@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from player.text import ELLIPSIS_PAUSE, InlinePause, Spoken, split_say
+from player.script.text import ELLIPSIS_PAUSE, InlinePause, Spoken, split_say
 from player.voices.textprep import speakable
 
 

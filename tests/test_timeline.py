@@ -11,9 +11,9 @@ import pytest
 
 from player import SAMPLE_RATE
 from player.errors import ScriptError
-from player.script import Overrides, load_script
-from player.text import ELLIPSIS_PAUSE
-from player.timeline import END_QUIET, ESTIMATED_CHARS_PER_SECOND, Timeline, compile_timeline, estimate_timeline
+from player.script.loader import Overrides, load_script
+from player.script.text import ELLIPSIS_PAUSE
+from player.timeline.layout import END_QUIET, ESTIMATED_CHARS_PER_SECOND, Timeline, compile_timeline, estimate_timeline
 from player.voices import Speaker
 from tests.fakes import fake_seconds
 

@@ -18,9 +18,9 @@ import webvtt
 
 from player import SAMPLE_RATE
 from player.export.transcripts import transcript
-from player.mixer import Mixer
-from player.script import load_script
-from player.timeline import Timeline, compile_timeline
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.timeline.layout import Timeline, compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]
@@ -117,7 +117,7 @@ def test_cues_late_in_a_minute_and_after_the_first_hour(write_script: WriteScrip
 def test_the_command_offers_exactly_the_transcripts_that_can_be_written() -> None:
     from click.testing import CliRunner
 
-    from player.cli import cli
+    from player.cli.commands import cli
 
     wrong = CliRunner().invoke(cli, ["export", "x.yaml", "--transcript", "txt"])
     assert wrong.exit_code == 2

@@ -20,9 +20,9 @@ from player import SAMPLE_RATE
 from player.errors import ScriptError
 from player.export import export
 from player.ffmpeg import ffmpeg_exe
-from player.mixer import Mixer
-from player.script import load_script
-from player.timeline import Timeline, compile_timeline
+from player.render.mixer import Mixer
+from player.script.loader import load_script
+from player.timeline.layout import Timeline, compile_timeline
 from player.voices import Speaker, choose_engine
 from player.voices.cache import ClipCache
 from player.voices.piper import PiperEngine, bundled_voice
@@ -139,7 +139,7 @@ def test_a_missing_voice_file_is_reported_at_its_line(write_script: WriteScript)
     assert f"{path}:4:9: no such voice file: voices/nobody.onnx" in str(caught.value.problems[0])
 
 
-HIDE_PIPER = "import sys; sys.modules['piper'] = None; from player.cli import main; main()"
+HIDE_PIPER = "import sys; sys.modules['piper'] = None; from player.cli.commands import main; main()"
 
 
 def _practice_without_piper(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

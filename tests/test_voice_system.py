@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from player import SAMPLE_RATE
+from player.audio import TRIM_THRESHOLD
 from player.errors import UsageError, VoiceError
 from player.voices import Speaker, SpeechRequest, choose_engine, open_engine
-from player.voices.audio import TRIM_THRESHOLD
 from player.voices.cache import ClipCache
 
 pytestmark = pytest.mark.real

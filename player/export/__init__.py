@@ -20,8 +20,8 @@ from player.errors import ExportError, UsageError
 from player.export.formats import FORMATS, TARGET_RANGE, Encoding, encoding_for, format_for
 from player.export.staging import claim_temporary
 from player.export.transcripts import TRANSCRIPTS, transcript
-from player.schema import check_number
-from player.support import SUPPORT_VAR, comment_with_support
+from player.script.schema import check_number
+from player.script.support import SUPPORT_VAR, comment_with_support
 
 # The mixer, the meters and the taggers (numpy, scipy, mutagen) are imported by the functions
 # that use them: the CLI imports this package for its options, and `practice --help` must not
@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from player.export.master import Loudness, Span
     from player.export.parts import Render
     from player.export.tags import Chapter, Metadata
-    from player.mixer import Block, Mixer
-    from player.model import Script
-    from player.timeline import Timeline
+    from player.render.mixer import Block, Mixer
+    from player.script.model import Script
+    from player.timeline.layout import Timeline
 
 __all__ = ["FORMATS", "TRANSCRIPTS", "ExportOptions", "ExportResult", "Metadata", "check_targets", "export",
            "format_for", "metadata_for", "outputs_for", "work_for"]

@@ -16,7 +16,7 @@ from player import SAMPLE_RATE
 from player.errors import ExportError
 from player.export.formats import FORMATS, Encoding, Format
 from player.ffmpeg import ffmpeg_exe
-from player.mixer import Block, assert_finite
+from player.render.mixer import Block, assert_finite
 
 
 def feed_ffmpeg(arguments: list[str], blocks: Iterable[Block], channels: int, what: str) -> str:

@@ -24,8 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from player.export.formats import Encoding
-from player.loudness import StreamMeter
-from player.mixer import Block, Mixer
+from player.render.loudness import StreamMeter
+from player.render.mixer import Block, Mixer
 
 Span = tuple[int, int]
 

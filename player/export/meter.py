@@ -1,9 +1,9 @@
 """Metering the written file: decoded by ffmpeg as the encoder writes it, measured here.
 
 ffmpeg only decodes; loudness is measured by the project's own BS.1770 meter
-(player.loudness.StreamMeter: pyloudnorm's filters, run with state) over the whole file and,
+(player.render.loudness.StreamMeter: pyloudnorm's filters, run with state) over the whole file and,
 separately, over the speech spans alone, and the true peak from the decoded samples, only
-around samples loud enough to matter (player.limiter.true_peaks). For formats written frame
+around samples loud enough to matter (player.render.limiter.true_peaks). For formats written frame
 after frame (Format.streams) this runs on the other core while the encoder works, so checking
 the file costs little extra time; other files are read once they are complete.
 """
@@ -27,8 +27,8 @@ from player import SAMPLE_RATE
 from player.export.encoder import widen_pipe
 from player.export.master import UNMEASURED, Loudness, Span
 from player.ffmpeg import ffmpeg_exe
-from player.limiter import TAPS, true_peaks
-from player.loudness import HOPS_PER_SECOND, StreamMeter
+from player.render.limiter import TAPS, true_peaks
+from player.render.loudness import HOPS_PER_SECOND, StreamMeter
 
 STEP_FRAMES = SAMPLE_RATE // HOPS_PER_SECOND
 """The meters keep the K-weighted energy and the true peak of every 100 ms step."""

@@ -34,8 +34,8 @@ from player.export.mp3frames import (
     find_splice,
     write_joined,
 )
-from player.loudness import block_powers, gated_integrated
-from player.mixer import Block
+from player.render.loudness import block_powers, gated_integrated
+from player.render.mixer import Block
 
 Render = Callable[[int, int], Iterator[Block]]
 """The session's frames [start, end) as blocks, mastered and in the file's channels."""

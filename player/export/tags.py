@@ -21,7 +21,7 @@ from mutagen.wave import WAVE
 
 from player.errors import ExportError
 from player.export.chaporder import order_chapters, wave_tag_offset
-from player.images import image_mime
+from player.export.images import image_mime
 from player.userfiles import MAX_COVER_BYTES, UserFileError, read_regular
 
 GENRE = "Meditation"
@@ -34,7 +34,7 @@ COVER_FILE = "cover.png"
 
 def default_cover() -> Path:
     """The cover image that ships with the package."""
-    from player.library import package_data
+    from player.script.library import package_data
 
     return package_data("player.builtin_audio", "audio") / COVER_FILE
 

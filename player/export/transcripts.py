@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the timeline (numpy) is not needed to name the transcript kinds
-    from player.timeline import Cue, Timeline
+    from player.timeline.layout import Cue, Timeline
 
 TRANSCRIPTS = ("vtt", "srt", "lrc")
 

@@ -188,6 +188,6 @@ BED_CALIBRATION_DB = {
     "pink-noise": -2.84, "white-noise": -5.06, "night": -3.2, "room-tone": -0.61,
 }
 """The gain (dB) that brings each built-in bed from BED_RMS to the voice's loudness, as
-player.ambient.bed_calibration measures it (BS.1770 over the rendered layers): known without
+player.render.ambient.bed_calibration measures it (BS.1770 over the rendered layers): known without
 rendering, so a layout (and `practice check`) can place chimes against the real bed level.
 tests/test_levels.py holds these to the measurement."""

@@ -20,11 +20,11 @@ import numpy as np
 import numpy.typing as npt
 
 from player import SAMPLE_RATE
-from player.durations import format_duration
+from player.audio import resample
 from player.errors import PlayerError
 from player.ffmpeg import ffmpeg_exe
+from player.script.durations import format_duration
 from player.userfiles import MAX_AUDIO_BYTES, UserFileError, check_regular
-from player.voices.audio import resample
 
 Stereo = npt.NDArray[np.float32]
 SNDFILE_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff"}

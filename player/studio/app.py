@@ -25,10 +25,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from player.authoring import TEMPLATES
 from player.errors import PlayerError, ScriptError
 from player.export.formats import FORMATS
-from player.schema import STEP_FORMS
+from player.script.authoring import TEMPLATES
+from player.script.schema import STEP_FORMS
 from player.sounds import BEDS, CHIMES
 from player.studio import document
 from player.studio.render import MAX_UPLOAD_BYTES, Renderer, overrides_from

@@ -23,11 +23,11 @@ from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from player.errors import Problem, ScriptError
-from player.model import Script
-from player.script import Overrides, load_script
+from player.script.loader import Overrides, load_script
+from player.script.model import Script
+from player.script.yamlnodes import MAX_FILE_BYTES, compose_text
 from player.studio.workspace import StudioError
-from player.timeline import estimate_timeline
-from player.yamlnodes import MAX_FILE_BYTES, compose_text
+from player.timeline.layout import estimate_timeline
 
 Json = Any
 """Plain JSON data from or for the page."""

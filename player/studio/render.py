@@ -17,19 +17,19 @@ from typing import Any
 
 import soundfile
 
-from player.durations import parse_duration
 from player.errors import PlayerError
 from player.export import ExportOptions, export, metadata_for, work_for
 from player.export.formats import FORMATS
-from player.library import builtin_folder
-from player.mixer import Mixer
-from player.model import Script
-from player.script import Overrides, load_script, parse_set_options
+from player.render.mixer import Mixer
+from player.script.durations import parse_duration
+from player.script.library import builtin_folder
+from player.script.loader import Overrides, load_script, parse_set_options
+from player.script.model import Script
+from player.script.support import SUPPORT_VAR
 from player.sounds.files import AudioFileError, decode
 from player.studio.document import loaded
 from player.studio.workspace import NotFound, StudioError, Workspace
-from player.support import SUPPORT_VAR
-from player.timeline import compile_timeline, speech_requests
+from player.timeline.layout import compile_timeline, speech_requests
 from player.voices import Speaker, choose_engine
 
 SpeakerFor = Callable[[Script], Speaker]
@@ -232,7 +232,7 @@ class Renderer:
             rate = timeline.sample_rate
             job.chapters = [{"title": c.title, "start": c.start / rate} for c in timeline.chapters]
             if picture is not None:
-                from player.plot import plot_timeline  # matplotlib only when a picture is asked for
+                from player.timeline.plot import plot_timeline  # matplotlib only when a picture is asked for
 
                 job.picture = plot_timeline(timeline, picture)
 

@@ -13,10 +13,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.authoring import TEMPLATES, template_text, title_from_name
 from player.errors import PlayerError
-from player.library import builtin_folder, builtin_names
-from player.yamlnodes import MAX_FILE_BYTES
+from player.script.authoring import TEMPLATES, template_text, title_from_name
+from player.script.library import builtin_folder, builtin_names
+from player.script.yamlnodes import MAX_FILE_BYTES
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
 CLIP_FOLDER = "clips"

@@ -17,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import maximum_filter1d
 
-from player.limiter import true_peaks
-from player.loudness import SPEECH_LOUDNESS, integrated_loudness
+from player.render.limiter import true_peaks
+from player.render.loudness import SPEECH_LOUDNESS, integrated_loudness
 
 COMPRESS_ABOVE = 12.0
 """LU over the line's loudness where compression starts."""

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from player.voices.audio import trim_silence
+from player.audio import trim_silence
 
 NOISE_SEED = 20261121
 NOISE_TABLE_SIZE = 1 << 21

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from player.errors import UsageError
-from player.schema import ENGINES
+from player.script.schema import ENGINES
 from player.voices.base import Engine
 from player.voices.piper import BUNDLED_NAMES, INSTALL_HINT, is_voice_path, piper_missing
 

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from player import SAMPLE_RATE
-from player.voices.audio import prepare_clip
+from player.audio import prepare_clip
 from player.voices.base import Engine, Progress, SpeechRequest
 from player.voices.cache import ClipCache, clip_key
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TextIO
 
-from player.session import Command
+from player.live.transport import Command
 
 KEYMAP: dict[str, Command] = {
     " ": Command.PAUSE,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from player.durations import format_duration, parse_duration
-from player.schema import STEP_FORMS, number_problem
+from player.script.durations import format_duration, parse_duration
+from player.script.schema import STEP_FORMS, number_problem
 from player.voices.textprep import ends_with_abbreviation
 
 ELLIPSIS_PAUSE = 0.7

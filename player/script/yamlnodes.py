@@ -14,7 +14,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from player.errors import Problem, ScriptError
-from player.untrusted import control_problem
+from player.script.untrusted import control_problem
 from player.userfiles import UserFileError, read_regular
 
 MAX_FILE_BYTES = 1_000_000

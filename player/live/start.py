@@ -14,13 +14,13 @@ import numpy as np
 
 from player import SAMPLE_RATE
 from player.errors import PlayerError, UsageError
-from player.library import builtin_folder
-from player.loudness import integrated_loudness
-from player.model import Repeat, Script, Step
-from player.script import Overrides, did_you_mean, load_script
-from player.session import LiveSession
+from player.live.transport import LiveSession
+from player.render.loudness import integrated_loudness
+from player.script.library import builtin_folder
+from player.script.loader import Overrides, did_you_mean, load_script
+from player.script.model import Repeat, Script, Step
 from player.sounds.loops import warm_up
-from player.timeline import Timeline, compile_timeline, estimate_timeline, speech_requests
+from player.timeline.layout import Timeline, compile_timeline, estimate_timeline, speech_requests
 from player.voices import Speaker, SpeechRequest
 from player.voices.textprep import speakable
 

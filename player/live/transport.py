@@ -17,9 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from player import SAMPLE_RATE
-from player.mixer import CHANNELS, Block, Mixer
+from player.render.mixer import CHANNELS, Block, Mixer
 from player.sounds import chime, feedback
-from player.timeline import Timeline, delayed
+from player.timeline.layout import Timeline, delayed
 
 Clip = npt.NDArray[np.float32]
 

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from player import schema
-from player.schema import Field
+from player.script import schema
+from player.script.schema import Field
 
 SCHEMA_ID = "https://practice-player.invalid/script.schema.json"
 DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*(h|m|s|ms)?\s*)+$"
@@ -114,4 +114,4 @@ def schema_text() -> str:
 
 def shipped_schema_path() -> Path:
     """The schema file inside the installed package (kept in step with schema.py by a test)."""
-    return Path(__file__).resolve().parent / "schema" / "script.schema.json"
+    return Path(__file__).resolve().parent / "data" / "script.schema.json"

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import numpy as np
 import numpy.typing as npt
 
-from player.ambient import bed_calibration, plan_ambient
-from player.limiter import CEILING, LOOKAROUND, limit
+from player.render.ambient import bed_calibration, plan_ambient
+from player.render.limiter import CEILING, LOOKAROUND, limit
 from player.sounds.loops import bed_samples
-from player.timeline import Timeline
+from player.timeline.layout import Timeline
 
 BLOCK_FRAMES = 16_384
 """Frames per block when streaming (about 0.37 s at 44.1 kHz)."""

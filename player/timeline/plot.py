@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from player.ambient import plan_ambient
-from player.durations import format_duration
 from player.errors import ExportError, MissingDependency
-from player.timeline import Timeline
+from player.render.ambient import plan_ambient
+from player.script.durations import format_duration
+from player.timeline.layout import Timeline
 
 COLORS = {"speech": "#3b6ea5", "recording": "#7a4fa0", "chime": "#c58b2a", "tone": "#6aa56a"}
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from player import schema
-from player.durations import format_duration, parse_duration
 from player.errors import Problem, ScriptError, UsageError
-from player.images import image_mime
-from player.model import (
+from player.export.images import image_mime
+from player.script import schema
+from player.script.durations import format_duration, parse_duration
+from player.script.model import (
     AmbientChange,
     AmbientSettings,
     Breathe,
@@ -32,13 +32,13 @@ from player.model import (
     VoiceSettings,
     Where,
 )
+from player.script.support import SUPPORT_VAR, support_problem, with_support
+from player.script.text import Spoken, split_say
+from player.script.untrusted import MAX_SET_CHARS, control_problem, printable
+from player.script.yamlnodes import compose_file, problem_at, scalar_value
 from player.sounds.catalog import BEDS, CHIMES, is_path
-from player.support import SUPPORT_VAR, support_problem, with_support
-from player.text import Spoken, split_say
-from player.untrusted import MAX_SET_CHARS, control_problem, printable
 from player.userfiles import MAX_AUDIO_BYTES, MAX_COVER_BYTES, UserFileError, check_regular, read_head
 from player.voices.piper import is_voice_path
-from player.yamlnodes import compose_file, problem_at, scalar_value
 
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _TEMPLATE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")

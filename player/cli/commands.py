@@ -18,24 +18,24 @@ import click
 # Only light modules here: `practice --help` and `check` must not wait for numpy, scipy, the
 # sound card or the voice engines. Each command imports what it needs when it runs.
 from player import __version__
-from player.authoring import TEMPLATES
-from player.crash import save_report
-from player.durations import format_clock, format_duration, parse_duration
+from player.cli.crash import save_report
+from player.cli.launch import EXIT_INTERRUPTED, graceful, stopped_line
+from player.cli.launch import main as launch_main
 from player.errors import DeviceError, ExportError, PlayerError, ScriptError, UsageError, VoiceError
 from player.export import FORMATS, TRANSCRIPTS, ExportOptions, check_targets, format_for
 from player.export.formats import BITRATE_RANGE, TARGET_RANGE, encoding_for
-from player.launch import EXIT_INTERRUPTED, graceful, stopped_line
-from player.launch import main as launch_main
-from player.schema import ENGINES, OPTION_FIELDS, Field, number_problem
+from player.script.authoring import TEMPLATES
+from player.script.durations import format_clock, format_duration, parse_duration
+from player.script.schema import ENGINES, OPTION_FIELDS, Field, number_problem
+from player.script.untrusted import control_problem, printable
 from player.signals import stop_workers
-from player.untrusted import control_problem, printable
 from player.userfiles import describe_os_error
 
 if TYPE_CHECKING:
     from player.export import ExportResult
-    from player.model import Script
-    from player.script import Overrides
-    from player.timeline import Timeline
+    from player.script.loader import Overrides
+    from player.script.model import Script
+    from player.timeline.layout import Timeline
     from player.voices import Speaker
     from player.voices.catalog import VoiceEntry
 
@@ -150,7 +150,7 @@ def session_options(command: F) -> F:
 def _overrides(set_vars: tuple[str, ...], length: float | None, pace: float | None,
                engine: str | None, voice: str | None, rate: float | None) -> Overrides:
     """Command-line options as Overrides for the script loader."""
-    from player.script import Overrides, parse_set_options
+    from player.script.loader import Overrides, parse_set_options
 
     return Overrides(vars=parse_set_options(set_vars), length=length, pace=pace, engine=engine,
                      voice=voice, rate=rate)
@@ -185,7 +185,7 @@ def _voice(script: Script) -> str:
 
 def _compile(script: Script, quiet: bool = False) -> Timeline:
     """The exact timeline, synthesizing uncached speech with a progress bar."""
-    from player.timeline import compile_timeline, speech_requests
+    from player.timeline.layout import compile_timeline, speech_requests
 
     speaker = _speaker(script)
     new = speaker.count_new(speech_requests(script))
@@ -229,7 +229,7 @@ def list_command(as_json: bool) -> None:
       practice list
       practice list --json
     """
-    from player.library import SAFETY_NOTE, builtin_folder, list_practices
+    from player.script.library import SAFETY_NOTE, builtin_folder, list_practices
 
     practices = list_practices()
     if as_json:
@@ -264,10 +264,10 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
       practice check my-practice.yaml
       practice check scripts/*.yaml --set name=Sam
     """
-    from player.library import resolve_script
-    from player.script import load_script
-    from player.timeline import estimate_timeline
-    from player.usedfiles import outside_folder
+    from player.script.library import resolve_script
+    from player.script.loader import load_script
+    from player.script.usedfiles import outside_folder
+    from player.timeline.layout import estimate_timeline
 
     overrides = _overrides(set_vars, length, pace, engine, voice, rate)
     problems = []
@@ -304,8 +304,8 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
       practice show five-senses --length 10m
       practice show five-senses --plot five-senses.png
     """
-    from player.library import resolve_script
-    from player.script import load_script
+    from player.script.library import resolve_script
+    from player.script.loader import load_script
 
     script = load_script(resolve_script(script_name),
                          _overrides(set_vars, length, pace, engine, voice, rate))
@@ -324,7 +324,7 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
     click.echo(f"\n{_count(len(chapter_starts), 'chapter')}; total {format_clock(timeline.seconds)} "
                f"({timeline.length:,} samples at {rate_hz} Hz)")
     if plot_path is not None:
-        from player.plot import plot_timeline
+        from player.timeline.plot import plot_timeline
 
         plot_timeline(timeline, plot_path)
         click.echo(f"Drew {plot_path}")
@@ -377,8 +377,8 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
       practice export a.yaml b.yaml c.yaml -d for-sam/ --set name=Sam --album "Sam's practices"
       practice export five-senses body-check-in -d out/ --set support="Dr. Lee, 5 5 5 0 1 0 0"
     """
-    from player.library import resolve_script
-    from player.script import load_script
+    from player.script.library import resolve_script
+    from player.script.loader import load_script
 
     if output is not None and folder is not None:
         raise UsageError("give either -o FILE (one script) or -d DIR (any number), not both")
@@ -414,8 +414,8 @@ def _export_one(script: Script, target: Path, options: ExportOptions, album: str
                 advance: Callable[[int], None] | None = None) -> ExportResult:
     """Compile and export one script (progress bars unless quiet or inside a batch's bar)."""
     from player.export import export, metadata_for, work_for
-    from player.mixer import Mixer
-    from player.timeline import compile_timeline
+    from player.render.mixer import Mixer
+    from player.timeline.layout import compile_timeline
 
     check_targets(target, options)  # before synthesis: an existing file fails at once
     if advance is not None:
@@ -445,9 +445,9 @@ def _report(result: ExportResult) -> None:
 def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Overrides, options: ExportOptions,
                   album: str | None, quiet: bool) -> None:
     """Export each script into `folder`; report failures and go on; exit 1 if any failed."""
-    from player.library import resolve_script
-    from player.script import load_script
-    from player.timeline import estimate_timeline
+    from player.script.library import resolve_script
+    from player.script.loader import load_script
+    from player.timeline.layout import estimate_timeline
 
     loaded: list[tuple[str, Script]] = []
     failed: list[tuple[str, str]] = []
@@ -510,8 +510,8 @@ def _check_batch_vars(overrides: Overrides, scripts: list[Script], failed: int) 
     """A --set name that no script of the batch knows is a misspelling: stop before any work."""
     if failed:
         return  # a script that did not load may be the one that knows it
-    from player.script import did_you_mean
-    from player.support import SUPPORT_VAR
+    from player.script.loader import did_you_mean
+    from player.script.support import SUPPORT_VAR
 
     # support is always known: every practice speaks it at the close when it is given.
     known = sorted({name for script in scripts for name in script.variables} | {SUPPORT_VAR})
@@ -563,12 +563,12 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
       practice play five-senses --settle 10s --from Contact
       practice play my-practice.yaml --set name=Sam --device pulse
     """
-    from player.keys import KEY_HELP, KeyReader
-    from player.library import resolve_script
-    from player.live import NO_CARD_FIX, LivePlayer, output_devices, resolve_device
-    from player.play import build_session
-    from player.script import load_script
-    from player.timeline import estimate_timeline
+    from player.live.device import NO_CARD_FIX, LivePlayer, output_devices, resolve_device
+    from player.live.keys import KEY_HELP, KeyReader
+    from player.live.start import build_session
+    from player.script.library import resolve_script
+    from player.script.loader import load_script
+    from player.timeline.layout import estimate_timeline
 
     script = load_script(resolve_script(script_name),
                          _overrides(set_vars, length, pace, engine, voice, rate))
@@ -604,7 +604,7 @@ def devices() -> None:
       practice devices
       practice play five-senses --device 3
     """
-    from player.live import NO_CARD_FIX, output_devices
+    from player.live.device import NO_CARD_FIX, output_devices
 
     found = output_devices()
     if not found:
@@ -642,10 +642,10 @@ def sounds(preview: str | None, output: Path | None) -> None:
             click.echo(f"  {name:<12} {description}")
         return
     from player.export import export
-    from player.live import LivePlayer, output_devices
-    from player.mixer import Mixer
-    from player.preview import preview_timeline
-    from player.session import LiveSession
+    from player.live.device import LivePlayer, output_devices
+    from player.live.transport import LiveSession
+    from player.render.mixer import Mixer
+    from player.timeline.preview import preview_timeline
 
     timeline = preview_timeline(preview)
     if output is not None:
@@ -677,7 +677,7 @@ def new_command(name: str, template: str | None, builtin: str | None, force: boo
       practice new senses-for-sam --from five-senses
       practice export for-sam.yaml --set name=Sam --set safe_place="the beach at dawn" -o sam.mp3
     """
-    from player.authoring import new_script
+    from player.script.authoring import new_script
 
     if template is not None and builtin is not None:
         raise UsageError("give either --template or --from, not both")
@@ -703,12 +703,12 @@ def timer(duration: float, bells_every: float | None, ambient: str | None, chime
       practice timer 20m --bells-every 5m --ambient rain
       practice timer 10m -o ten-minutes.mp3
     """
-    from player.authoring import timer_script
     from player.export import export, metadata_for
-    from player.live import NO_CARD_FIX, LivePlayer, output_devices
-    from player.mixer import Mixer
-    from player.session import LiveSession
-    from player.timeline import compile_timeline
+    from player.live.device import NO_CARD_FIX, LivePlayer, output_devices
+    from player.live.transport import LiveSession
+    from player.render.mixer import Mixer
+    from player.script.authoring import timer_script
+    from player.timeline.layout import compile_timeline
     from player.voices import Speaker, choose_engine
 
     script = timer_script(duration, bells_every, ambient, chime)
@@ -766,7 +766,7 @@ def schema_command(output: Path | None) -> None:
     Examples:
       practice schema -o script.schema.json
     """
-    from player.jsonschema import schema_text, shipped_schema_path
+    from player.script.jsonschema import schema_text, shipped_schema_path
 
     text = schema_text()
     if output is None:
@@ -856,5 +856,5 @@ def studio(folder: Path, port: int, no_browser: bool) -> None:
 
 
 def main() -> None:
-    """The `practice` command (the installed one starts in player.launch, which handles signals sooner)."""
+    """The `practice` command (the installed one starts in player.cli.launch, which handles signals sooner)."""
     launch_main()

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from player.model import AmbientChange, Chime, Play, Repeat, Say, Script, Silence, Step
+from player.script.model import AmbientChange, Chime, Play, Repeat, Say, Script, Silence, Step
 from player.sounds.catalog import is_path
 from player.voices.piper import is_voice_path
 

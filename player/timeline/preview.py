@@ -6,10 +6,10 @@ from pathlib import Path
 
 from player import SAMPLE_RATE
 from player.errors import UsageError
-from player.model import AmbientSettings
-from player.script import did_you_mean
+from player.script.loader import did_you_mean
+from player.script.model import AmbientSettings
 from player.sounds import BEDS, CHIMES, chime, is_builtin_bed, is_builtin_chime
-from player.timeline import Sound, Timeline
+from player.timeline.layout import Sound, Timeline
 
 PREVIEW_SECONDS = 10.0
 

@@ -17,10 +17,11 @@ import numpy as np
 import numpy.typing as npt
 
 from player import SAMPLE_RATE
-from player.durations import format_duration
+from player.audio import trim_silence
 from player.errors import Problem, ScriptError
-from player.loudness import match_loudness
-from player.model import (
+from player.render.loudness import match_loudness
+from player.script.durations import format_duration
+from player.script.model import (
     AmbientChange,
     AmbientSettings,
     Breathe,
@@ -35,7 +36,8 @@ from player.model import (
     Step,
     Where,
 )
-from player.schema import MAX_SESSION_SECONDS
+from player.script.schema import MAX_SESSION_SECONDS
+from player.script.text import BREATH_PAUSE, InlinePause, breath_groups, split_say
 from player.sounds import (
     breath_tone,
     chime,
@@ -48,8 +50,6 @@ from player.sounds.beds import BED_CALIBRATION_DB, BED_RMS
 from player.sounds.files import AudioFileError
 from player.sounds.loops import bed_loop
 from player.sounds.tones import chime_samples
-from player.text import BREATH_PAUSE, InlinePause, breath_groups, split_say
-from player.voices.audio import trim_silence
 from player.voices.base import Progress, SpeechRequest
 from player.voices.textprep import speakable
 
@@ -301,7 +301,7 @@ class _Layout:
             return float(10 ** (BED_CALIBRATION_DB.get(sound, 0.0) / 20))
         if not self.real_clips:
             return 1.0
-        from player.ambient import bed_calibration  # here: the ambient plan imports this module
+        from player.render.ambient import bed_calibration  # here: the ambient plan imports this module
 
         return bed_calibration(sound)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from player.errors import PlayerError, UsageError
-from player.script import did_you_mean, load_script
+from player.script.loader import did_you_mean, load_script
 
 SAFETY_NOTE = (
     "These practices support, and do not replace, care from a professional. If numbness persists, "
@@ -31,7 +31,7 @@ def package_data(package: str, repository_folder: str) -> Path:
     for location in locations:
         if Path(location).is_dir():
             return Path(location)
-    return Path(__file__).resolve().parent.parent / repository_folder
+    return Path(__file__).resolve().parents[2] / repository_folder
 
 
 def builtin_names() -> list[str]:
@@ -77,7 +77,7 @@ class PracticeInfo:
 
 def list_practices() -> list[PracticeInfo]:
     """Every built-in practice, by name, with its estimated length and a one-line summary."""
-    from player.timeline import estimate_timeline
+    from player.timeline.layout import estimate_timeline
 
     found = []
     for name in builtin_names():

@@ -35,7 +35,7 @@ def main() -> None:
         if signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, stop_now)
     threading.excepthook = _quiet_interrupts
-    from player.cli import cli  # the slow part: every import the commands need
+    from player.cli.commands import cli  # the slow part: every import the commands need
 
     cli(prog_name="practice")
 

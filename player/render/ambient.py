@@ -16,10 +16,10 @@ import numpy.typing as npt
 
 from player import SAMPLE_RATE
 from player.atomic import save_array
-from player.loudness import SPEECH_LOUDNESS, integrated_loudness
-from player.model import AmbientSettings
+from player.render.loudness import SPEECH_LOUDNESS, integrated_loudness
+from player.script.model import AmbientSettings
 from player.sounds.loops import bed_loop, derived_cache_path
-from player.timeline import END_QUIET, Timeline
+from player.timeline.layout import END_QUIET, Timeline
 
 SHORT_GAP = 2.5
 """Quiet shorter than this (seconds) between speech keeps the bed at its speech level."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from player.model import Pause, Say, Step, Where
+from player.script.model import Pause, Say, Step, Where
 
 SUPPORT_VAR = "support"
 """The variable that holds the support line (`--set support=...`, or the `support:` key)."""

@@ -18,9 +18,9 @@ import numpy as np
 
 from player import SAMPLE_RATE
 from player.errors import DeviceError, MissingDependency
-from player.mixer import CHANNELS, Block
-from player.realtime import quiet_alsa, raise_priority, raise_process_priority
-from player.session import INTERRUPT_FADE, Command, LiveSession
+from player.live.realtime import quiet_alsa, raise_priority, raise_process_priority
+from player.live.transport import INTERRUPT_FADE, Command, LiveSession
+from player.render.mixer import CHANNELS, Block
 
 BLOCK_FRAMES = 1024
 """About 23 ms a block."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from player import schema
-from player.durations import format_duration
 from player.errors import UsageError
-from player.jsonschema import shipped_schema_path
-from player.model import AmbientSettings, Chime, Script, Silence, Step, Where
+from player.script import schema
+from player.script.durations import format_duration
+from player.script.jsonschema import shipped_schema_path
+from player.script.model import AmbientSettings, Chime, Script, Silence, Step, Where
 from player.sounds.catalog import BEDS, CHIMES
 
 TEMPLATES = {
@@ -35,8 +35,8 @@ def title_from_name(name: str) -> str:
 
 def copy_text(builtin: str) -> str:
     """A built-in practice's text to adapt: its own words, under the schema line for editors."""
-    from player.library import builtin_folder, builtin_names
-    from player.script import did_you_mean
+    from player.script.library import builtin_folder, builtin_names
+    from player.script.loader import did_you_mean
 
     names = builtin_names()
     if builtin not in names:  # a name from the list only: never a path

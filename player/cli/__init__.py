@@ -1,0 +1,1 @@
+"""The `practice` command: the only place that parses options, prints and exits."""

@@ -1,0 +1,1 @@
+"""Live play: the transport, the sound card, keys, and starting a session."""

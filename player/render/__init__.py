@@ -1,0 +1,1 @@
+"""Rendering: the mixer, the ambient plan, the limiter and the loudness meter."""

@@ -1,0 +1,1 @@
+"""The timeline: every sound of a Script placed in time, lengths solved, chapters and cues."""
