@@ -162,7 +162,7 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
     with contextlib.ExitStack() as staged:
         temporary = staged.enter_context(_staged(path, fmt.name, options.overwrite))
         mixed, final = _master_and_encode(mixer, temporary, encoding, metadata, target, counted, path.name)
-        write_metadata(temporary, fmt.name, metadata)
+        write_metadata(temporary, fmt, metadata)
         for kind in options.transcripts:
             text_path = path.with_suffix(f".{kind}")
             text = transcript(kind, mixer.timeline, metadata.title, metadata.artist)
@@ -198,7 +198,7 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
         return render
 
     chapters_file = None
-    if encoding.format.name == "m4a" and metadata.chapters:
+    if encoding.format.chapter_track and metadata.chapters:
         chapters_file = temporary.with_suffix(".chapters.txt")
         chapters_file.write_text(ffmetadata_chapters(metadata.chapters, metadata.title), encoding="utf-8")
     try:
@@ -247,7 +247,7 @@ def _encode_measured(render: Render, length: int, temporary: Path, encoding: Enc
     if not measure or not encoding.format.streams:
         encode(blocks, temporary, encoding, chapters_file, name)
         return measure_file(temporary, encoding.channels, spans or ()) if measure else UNMEASURED
-    meter = FollowingMeter(temporary, encoding.format.muxer, encoding.channels, spans or ())
+    meter = FollowingMeter(temporary, encoding.format, encoding.channels, spans or ())
     try:
         encode(blocks, temporary, encoding, chapters_file, name)
     except BaseException:

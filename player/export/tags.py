@@ -21,6 +21,7 @@ from mutagen.wave import WAVE
 
 from player.errors import ExportError
 from player.export.chaporder import order_chapters, wave_tag_offset
+from player.export.formats import Format
 from player.images import image_mime
 from player.userfiles import MAX_COVER_BYTES, UserFileError, read_regular
 
@@ -62,11 +63,11 @@ class Metadata:
     chapters: tuple[Chapter, ...] = field(default_factory=tuple)
 
 
-def write_metadata(path: Path, format_name: str, metadata: Metadata) -> None:
+def write_metadata(path: Path, fmt: Format, metadata: Metadata) -> None:
     """Write tags, cover and chapters into an encoded file of the given format."""
-    writers = {"mp3": _write_id3, "wav": _write_wave, "m4a": _write_mp4, "ogg": _write_opus, "flac": _write_flac}
+    writers = {"id3": _write_id3, "wave": _write_wave, "mp4": _write_mp4, "opus": _write_opus, "flac": _write_flac}
     try:
-        writers[format_name](path, metadata)
+        writers[fmt.tags](path, metadata)
     except (MutagenError, OSError) as error:
         raise ExportError(f"cannot write the tags of {path.name}: {error}") from None
 
