@@ -411,9 +411,10 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
 
 
 def _export_one(script: Script, target: Path, options: ExportOptions, album: str | None, quiet: bool,
-                advance: Callable[[int], None] | None = None) -> ExportResult:
-    """Compile and export one script (progress bars unless quiet or inside a batch's bar)."""
+                advance: Callable[[int], None] | None = None, share: int = 0) -> ExportResult:
+    """Compile and export one script (progress bars unless quiet, or `share` of a batch's bar)."""
     from player.export import export, metadata_for, work_for
+    from player.export.progress import scaled
     from player.mixer import Mixer
     from player.timeline import compile_timeline
 
@@ -421,10 +422,11 @@ def _export_one(script: Script, target: Path, options: ExportOptions, album: str
     if advance is not None:
         timeline = compile_timeline(script, _speaker(script))
         mixer = Mixer(timeline)
-        return export(mixer, target, options, metadata_for(script, timeline, album, _voice(script)), advance)
+        step = scaled(advance, share, work_for(timeline, options))
+        return export(mixer, target, options, metadata_for(script, timeline, album, _voice(script)), step)
     timeline = _compile(script, quiet)
     mixer = Mixer(timeline)
-    with _progress(f"Writing {target.name}", work_for(mixer, options), enabled=not quiet) as step:
+    with _progress(f"Writing {target.name}", work_for(timeline, options), enabled=not quiet) as step:
         return export(mixer, target, options, metadata_for(script, timeline, album, _voice(script)), step)
 
 
@@ -445,6 +447,8 @@ def _report(result: ExportResult) -> None:
 def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Overrides, options: ExportOptions,
                   album: str | None, quiet: bool) -> None:
     """Export each script into `folder`; report failures and go on; exit 1 if any failed."""
+    from player.export import work_for
+    from player.export.progress import Progress
     from player.library import resolve_script
     from player.script import load_script
     from player.timeline import estimate_timeline
@@ -471,7 +475,7 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
             failed.append((name, message))
             continue
         try:  # one script that cannot reach --length must not stop the others
-            work = estimate_timeline(script).length * (2 if options.master else 1)
+            work = work_for(estimate_timeline(script), options)
         except PlayerError as error:
             _print_error(error, prefix=f"{name}: ")
             failed.append((name, _summary_of(error)))
@@ -481,20 +485,14 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
     written: list[ExportResult] = []
     with _progress(f"Exporting {len(plans)} practices", sum(p[3] for p in plans), enabled=not quiet) as advance:
         for name, script, target, work in plans:
-            done = 0
-
-            def step(frames: int, work: int = work) -> None:
-                nonlocal done
-                share = min(frames, max(work - done, 0))
-                done += share
-                advance(share)
-
-            try:
-                written.append(_export_one(script, target, options, album, quiet, advance=step))
-            except PlayerError as error:
-                _print_error(error, prefix=f"{name}: ")
-                failed.append((name, _summary_of(error)))
-            advance(max(work - done, 0))
+            # Each script's share of the bar was planned from its estimate; its export reports
+            # its exact work spread over that share, and a failed one still takes its share.
+            with Progress(advance).phase(work) as step:
+                try:
+                    written.append(_export_one(script, target, options, album, quiet, step, work))
+                except PlayerError as error:
+                    _print_error(error, prefix=f"{name}: ")
+                    failed.append((name, _summary_of(error)))
     click.echo(f"Exported {len(written)} of {len(names)} to {folder}:")
     for result in written:
         click.echo(f"  {result.path.name}  {format_duration(result.seconds)}  {result.bytes / 1_000_000:.1f} MB"

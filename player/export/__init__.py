@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from player.errors import ExportError, UsageError
 from player.export.formats import FORMATS, TARGET_RANGE, Encoding, encoding_for, format_for
+from player.export.progress import MASTERING_PASSES, Advance, Progress
 from player.export.staging import claim_temporary
 from player.export.transcripts import TRANSCRIPTS, transcript
 from player.schema import check_number
@@ -36,10 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "TRANSCRIPTS", "ExportOptions", "ExportResult", "Metadata", "check_targets", "export",
            "format_for", "metadata_for", "outputs_for", "work_for"]
-
-Advance = Callable[[int], None]
-"""Called with the number of frames just encoded."""
-
 
 @dataclass(frozen=True)
 class ExportOptions:
@@ -127,9 +124,18 @@ def check_targets(path: Path, options: ExportOptions) -> None:
                               "add --force to replace")
 
 
-def work_for(mixer: Mixer, options: ExportOptions) -> int:
-    """Frames an export encodes (for a progress bar); a rare correcting second encode is not counted."""
-    return mixer.length
+def work_for(timeline: Timeline, options: ExportOptions) -> int:
+    """Frames an export renders, which `export` reports exactly: mastering's passes over the speech
+    (or over the whole of a session without speech), then the encode's pass over the session.
+
+    A rare correcting pass (a third reading, a second encode) is not counted.
+    """
+    if not options.master:
+        return timeline.length
+    from player.export.master import speech_of
+
+    measured = speech_of(timeline) or [(0, timeline.length)]
+    return timeline.length + MASTERING_PASSES * sum(end - start for start, end in measured)
 
 
 def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metadata: Metadata | None = None,
@@ -154,8 +160,7 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
             check_number(target, *TARGET_RANGE, "the loudness target")
         except ValueError as error:
             raise UsageError(str(error)) from None
-    budget = work_for(mixer, options)
-    counted = _Counter(advance)
+    counted = Progress(advance)
     written: list[Path] = []
     # Everything is staged, and moved into place only once all of it is written: a transcript
     # that fails (a full disk) leaves neither itself nor the audio behind.
@@ -168,14 +173,13 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
             text = transcript(kind, mixer.timeline, metadata.title, metadata.artist)
             _write_staged(staged.enter_context(_staged(text_path, kind, options.overwrite)), text, text_path)
             written.append(text_path)
-    counted.advance(max(0, budget - counted.done))  # passes that were not needed
     return ExportResult(path=path, transcripts=tuple(written), encoding=encoding, mixed=mixed,
                         final=final, target=target, seconds=mixer.length / mixer.timeline.sample_rate,
                         bytes=path.stat().st_size)
 
 
 def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metadata: Metadata,
-                       target: float | None, counted: _Counter, name: str) -> tuple[float | None, Loudness | None]:
+                       target: float | None, counted: Progress, name: str) -> tuple[float | None, Loudness | None]:
     """Measure the speech of the mix, encode it once with the gain that brings it to `target`,
     and meter the file as it is written.
 
@@ -203,16 +207,19 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
         chapters_file.write_text(ffmetadata_chapters(metadata.chapters, metadata.title), encoding="utf-8")
     try:
         if target is None:
-            _encode_measured(rendering(0.0), mixer.length, temporary, encoding, chapters_file, name,
-                             counted.advance, None)
+            with counted.phase(mixer.length) as step:
+                _encode_measured(rendering(0.0), mixer.length, temporary, encoding, chapters_file, name, step, None)
             return None, None
         spans = speech_spans(mixer)
+        measured = sum(end - start for start, end in spans or [(0, mixer.length)])
         # Aimed past the target by what this encoder was measured to move speech's loudness.
         aim = target - shift
-        gain_db, mixed = mastering_gain(rendering, spans, mixer.length, mixer.timeline.sample_rate,
-                                        encoding.channels, aim)
-        final = _encode_measured(rendering(gain_db), mixer.length, temporary, encoding, chapters_file, name,
-                                 counted.advance, spans)
+        with counted.phase(MASTERING_PASSES * measured) as step:
+            gain_db, mixed = mastering_gain(_counting(rendering, step), spans, mixer.length,
+                                            mixer.timeline.sample_rate, encoding.channels, aim)
+        with counted.phase(mixer.length) as step:
+            final = _encode_measured(rendering(gain_db), mixer.length, temporary, encoding, chapters_file, name,
+                                     step, spans)
         return mixed, final
     finally:
         if chapters_file is not None:
@@ -262,18 +269,12 @@ def _ignore(frames: int) -> None:
     """Progress that is not reported (a correcting encode)."""
 
 
-class _Counter:
-    """Passes progress on and counts the frames processed."""
-
-    def __init__(self, advance: Advance | None) -> None:
-        self.done = 0
-        self._advance = advance
-
-    def advance(self, frames: int) -> None:
-        """Count frames and report them."""
-        self.done += frames
-        if self._advance is not None:
-            self._advance(frames)
+def _counting(rendering: Callable[[float], Render], advance: Advance) -> Callable[[float], Render]:
+    """Renderings whose blocks are reported as they are taken (mastering's measuring passes)."""
+    def counted(gain_db: float) -> Render:
+        render = rendering(gain_db)
+        return lambda start, end: _reported(render(start, end), advance)
+    return counted
 
 
 def _channels(blocks: Iterator[Block], channels: int) -> Iterator[Block]:

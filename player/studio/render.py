@@ -226,7 +226,7 @@ class Renderer:
             timeline = compile_timeline(script, speaker, progress=job.advance)
             mixer = Mixer(timeline)
             options = ExportOptions(format=fmt, transcripts=transcripts, overwrite=True)
-            job.start(f"Writing {target.name}", work_for(mixer, options))
+            job.start(f"Writing {target.name}", work_for(mixer.timeline, options))
             result = export(mixer, target, options, metadata_for(script, timeline), job.advance)
             job.seconds = result.seconds
             rate = timeline.sample_rate
