@@ -42,6 +42,18 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 REORIENT = "reorient"
 """The built-in way back to the room that a folder export carries as its own file."""
+OPTION_HINTS = {
+    "length": "--length", "pace": "--pace", "rate": "--rate", "vars": "--set", "suffix": "or --format",
+    "bitrate": "--bitrate", "sample_rate": "--sample-rate", "loudness": "--loudness", "from": "--from",
+    "bells_every": "--bells-every", "port": "--port", "device": "--device", "overwrite": "or add --force to replace it",
+}
+"""The option that carried each kind of value the core may refuse (its error's `subject`)."""
+
+
+def _message(error: PlayerError) -> str:
+    """A core error as the command line shows it: the core's words, and the option that carried the value."""
+    hint = OPTION_HINTS.get(error.subject)
+    return f"{error} ({hint})" if hint else str(error)
 
 
 class PracticeGroup(click.Group):
@@ -59,7 +71,7 @@ class PracticeGroup(click.Group):
             click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
             sys.exit(error.exit_code)
         except PlayerError as error:
-            click.echo(f"Error: {printable(str(error))}", err=True)
+            click.echo(f"Error: {printable(_message(error))}", err=True)
             sys.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
@@ -525,7 +537,7 @@ def _print_error(error: PlayerError, prefix: str = "") -> None:
         for problem in error.problems:
             click.echo(str(problem), err=True)
     else:
-        click.echo(f"Error: {prefix}{error}", err=True)
+        click.echo(f"Error: {prefix}{_message(error)}", err=True)
 
 
 def _summary_of(error: PlayerError) -> str:
@@ -533,7 +545,7 @@ def _summary_of(error: PlayerError) -> str:
     if isinstance(error, ScriptError):
         count = len(error.problems)
         return f"{count} problem{'s' if count != 1 else ''} in the script (above)"
-    return str(error).splitlines()[0]
+    return _message(error).splitlines()[0]
 
 
 @cli.command()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from player.errors import ExportError, UsageError
+from player.errors import ExportError, FormatError
 from player.export.formats import FORMATS, TARGET_RANGE, Encoding, encoding_for, format_for
 from player.export.progress import MASTERING_PASSES, Advance, Progress
 from player.export.staging import claim_temporary
@@ -106,7 +106,7 @@ def outputs_for(path: Path, options: ExportOptions) -> list[Path]:
 
 
 def check_targets(path: Path, options: ExportOptions) -> None:
-    """Fail before any work when a file would be replaced without --force, or cannot be written."""
+    """Fail before any work when a file would be replaced without `overwrite`, or cannot be written."""
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name such as {path / 'session.mp3'}")
     for output in outputs_for(path, options):
@@ -120,8 +120,7 @@ def check_targets(path: Path, options: ExportOptions) -> None:
         existing = [p for p in outputs_for(path, options) if p.exists()]
         if existing:
             names = ", ".join(str(p) for p in existing)
-            raise ExportError(f"{names} already exist{'s' if len(existing) == 1 else ''}; "
-                              "add --force to replace")
+            raise ExportError(f"{names} already exist{'s' if len(existing) == 1 else ''}", subject="overwrite")
 
 
 def work_for(timeline: Timeline, options: ExportOptions) -> int:
@@ -159,7 +158,7 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
         try:
             check_number(target, *TARGET_RANGE, "the loudness target")
         except ValueError as error:
-            raise UsageError(str(error)) from None
+            raise FormatError(str(error), subject="loudness") from None
     counted = Progress(advance)
     written: list[Path] = []
     # Everything is staged, and moved into place only once all of it is written: a transcript
@@ -333,10 +332,10 @@ def _move_into_place(temporary: Path, path: Path, overwrite: bool) -> None:
             # A hard link fails if the name exists, so nothing that appeared meanwhile is lost.
             os.link(temporary, path)
         except FileExistsError:
-            raise ExportError(f"{path} already exists; add --force to replace it") from None
+            raise ExportError(f"{path} already exists", subject="overwrite") from None
         except OSError:
             if path.exists():
-                raise ExportError(f"{path} already exists; add --force to replace it") from None
+                raise ExportError(f"{path} already exists", subject="overwrite") from None
             os.replace(temporary, path)
     except ExportError:
         raise

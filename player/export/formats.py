@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from player import SAMPLE_RATE
-from player.errors import UsageError
+from player.errors import FormatError
 
 COMMON_RATES = (22_050, 24_000, 32_000, 44_100, 48_000)
 OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)
@@ -96,22 +96,24 @@ def format_for(path: Path, requested: str | None = None) -> Format:
     if chosen not in FORMATS:
         shown = chosen or "(none)"
         endings = ", ".join(f".{name}" for name in [*FORMATS, *SUFFIX_ALIASES])
-        raise UsageError(f"cannot export to '{shown}': choose a file ending in {endings} (or --format)")
+        raise FormatError(f"cannot export to '{shown}': choose a file ending in {endings}", subject="suffix")
     return FORMATS[chosen]
 
 
 def encoding_for(fmt: Format, mono: bool = False, bitrate: int | None = None,
                  sample_rate: int | None = None) -> Encoding:
-    """Check --mono, --bitrate and --sample-rate against the format and fill in its defaults."""
+    """Check channels, bitrate and sample rate against the format and fill in its defaults."""
     if bitrate is not None:
         if fmt.bitrates is None:
-            raise UsageError(f"--bitrate does not apply to {fmt.name}, which is lossless")
+            raise FormatError(f"a bitrate does not apply to {fmt.name}, which is lossless", subject="bitrate")
         low, high = BITRATE_RANGE
         if not low <= bitrate <= high:
-            raise UsageError(f"--bitrate must be between {low} and {high} kbit/s, not {bitrate}")
+            raise FormatError(f"the bitrate must be between {low} and {high} kbit/s, not {bitrate}",
+                              subject="bitrate")
     rate = fmt.default_rate if sample_rate is None else sample_rate  # 0 is a mistake, not "the default"
     if rate not in fmt.sample_rates:
         allowed = ", ".join(str(r) for r in fmt.sample_rates)
-        raise UsageError(f"{fmt.name} cannot be written at {rate} Hz; choose one of {allowed}")
+        raise FormatError(f"{fmt.name} cannot be written at {rate} Hz; choose one of {allowed}",
+                          subject="sample_rate")
     default_bitrate = None if fmt.bitrates is None else fmt.bitrates[1 if mono else 0]
     return Encoding(fmt, 1 if mono else 2, bitrate or default_bitrate, rate)
