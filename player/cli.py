@@ -317,24 +317,24 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
       practice show five-senses --plot five-senses.png
     """
     from player.library import resolve_script
+    from player.listing import rows
     from player.script import load_script
 
     script = load_script(resolve_script(script_name),
                          _overrides(set_vars, length, pace, engine, voice, rate))
     timeline = _compile(script)
-    rate_hz = timeline.sample_rate
     click.echo(f"{script.title} ({printable(str(script.source))})")
-    chapter_starts = {chapter.start: chapter.title for chapter in timeline.chapters}
-    for mark in timeline.steps:
-        if mark.kind == "chapter":
-            click.echo(f"\n{format_clock(mark.start / rate_hz)}  == {mark.label} ==")
+    for row in rows(timeline):
+        if row.kind == "chapter":
+            click.echo(f"\n{format_clock(row.start)}  == {row.text} ==")
             continue
-        label = mark.label if len(mark.label) <= 64 else mark.label[:61] + "..."
-        if mark.kind == "pause" and "flexible" in mark.label:
-            label = f"{format_duration(mark.length / rate_hz)} (flexible, written {mark.label.split()[0]})"
-        click.echo(f"{format_clock(mark.start / rate_hz)}  {mark.kind:<8} {label}")
-    click.echo(f"\n{_count(len(chapter_starts), 'chapter')}; total {format_clock(timeline.seconds)} "
-               f"({timeline.length:,} samples at {rate_hz} Hz)")
+        label = row.text if len(row.text) <= 64 else row.text[:61] + "..."
+        if row.written is not None:
+            label = f"{format_duration(row.seconds)} (flexible, written {format_duration(row.written)})"
+        click.echo(f"{format_clock(row.start)}  {row.kind:<8} {label}")
+    chapters = len({chapter.start for chapter in timeline.chapters})
+    click.echo(f"\n{_count(chapters, 'chapter')}; total {format_clock(timeline.seconds)} "
+               f"({timeline.length:,} samples at {timeline.sample_rate} Hz)")
     if plot_path is not None:
         from player.plot import plot_timeline
 

@@ -88,6 +88,8 @@ class StepMark:
     kind: str
     label: str
     where: Where
+    written: float | None = None
+    """A flexible pause's seconds as written (its `length` is what solving made of them); else None."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ class _StepRange:
     where: Where
     first: int
     end: int = 0
+    written: float | None = None
 
 
 ClipSource = Callable[[SpeechRequest], Clip]
@@ -241,7 +244,8 @@ class _Layout:
                 for _ in range(step.count):
                     self.walk(step.steps)
                 continue
-            record = _StepRange(_kind(step), _label(step), step.where, len(self.spans))
+            written = step.seconds if isinstance(step, Pause) and step.flexible else None
+            record = _StepRange(_kind(step), _label(step), step.where, len(self.spans), written=written)
             self.steps.append(record)
             self.step(step)
             record.end = len(self.spans)
@@ -623,7 +627,7 @@ def _place(script: Script, layout: _Layout, total: int, estimated: bool) -> Time
             else:
                 beds.append(BedChange(at, event.sound, event.crossfade))
     marks = tuple(
-        StepMark(int(starts[r.first]), int(starts[r.end] - starts[r.first]), r.kind, r.label, r.where)
+        StepMark(int(starts[r.first]), int(starts[r.end] - starts[r.first]), r.kind, r.label, r.where, r.written)
         for r in layout.steps
     )
     sounds.sort(key=lambda sound: sound.start)
@@ -655,7 +659,7 @@ def _label(step: Step) -> str:
     if isinstance(step, Say):
         return step.text
     if isinstance(step, Pause):
-        return format_duration(step.seconds) + (" (flexible)" if step.flexible else "")
+        return format_duration(step.seconds)
     if isinstance(step, Chapter):
         return step.title
     if isinstance(step, Chime):
