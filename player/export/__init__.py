@@ -30,9 +30,9 @@ from player.support import SUPPORT_VAR, comment_with_support
 if TYPE_CHECKING:
     from player.export.master import Loudness, Span
     from player.export.parts import Render
-    from player.export.tags import Chapter, Metadata
+    from player.export.tags import Metadata
     from player.mixer import Block, Mixer
-    from player.model import Script
+    from player.model import Chapter, Script
     from player.timeline import Timeline
 
 __all__ = ["FORMATS", "TRANSCRIPTS", "ExportOptions", "ExportResult", "Metadata", "check_targets", "export",
@@ -90,14 +90,8 @@ def metadata_for(script: Script, timeline: Timeline, album: str | None = None, v
 
 
 def chapters_of(timeline: Timeline) -> tuple[Chapter, ...]:
-    """Each chapter from its start to the next one's (the last to the end), in milliseconds."""
-    from player.export.tags import Chapter
-
-    rate = timeline.sample_rate
-    marks = timeline.chapters
-    ends = [mark.start for mark in marks[1:]] + [timeline.length] * bool(marks)
-    return tuple(Chapter(round(mark.start * 1000 / rate), round(end * 1000 / rate), mark.title)
-                 for mark, end in zip(marks, ends, strict=True))
+    """Each chapter from its start to the next one's (the last to the end): the timeline's own."""
+    return timeline.chapters
 
 
 def outputs_for(path: Path, options: ExportOptions) -> list[Path]:

@@ -23,6 +23,7 @@ from player.errors import ExportError
 from player.export.chaporder import order_chapters, wave_tag_offset
 from player.export.formats import Format
 from player.images import image_mime
+from player.model import Chapter
 from player.userfiles import MAX_COVER_BYTES, UserFileError, read_regular
 
 GENRE = "Meditation"
@@ -38,15 +39,6 @@ def default_cover() -> Path:
     from player.library import package_data
 
     return package_data("player.builtin_audio", "audio") / COVER_FILE
-
-
-@dataclass(frozen=True)
-class Chapter:
-    """A named section of the file, in milliseconds."""
-
-    start_ms: int
-    end_ms: int
-    title: str
 
 
 @dataclass(frozen=True)
@@ -81,7 +73,7 @@ def ffmetadata_chapters(chapters: tuple[Chapter, ...], lead_in: str = "") -> str
     """
     lines = [";FFMETADATA1"]
     if chapters and chapters[0].start_ms > 0:
-        chapters = (Chapter(0, chapters[0].start_ms, lead_in or "Opening"), *chapters)
+        chapters = (Chapter(lead_in or "Opening", start=0, end=chapters[0].start), *chapters)
     for chapter in chapters:
         title = chapter.title.replace("\\", "\\\\")
         for special in "=;#\n":
