@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from player.atomic import move_into_place
 from player.errors import ExportError, FormatError
 from player.export.formats import FORMATS, TARGET_RANGE, Encoding, encoding_for, format_for
 from player.export.progress import MASTERING_PASSES, Advance, Progress
@@ -283,30 +284,29 @@ def _reported(blocks: Iterator[Block], advance: Advance) -> Iterator[Block]:
         advance(len(block))
 
 
-class _staged:
-    """A temporary file beside `path`, moved into place on success and removed otherwise."""
+@contextlib.contextmanager
+def _staged(path: Path, suffix: str, overwrite: bool) -> Iterator[Path]:
+    """A temporary beside `path` that names its writer, moved into place on success and removed otherwise.
 
-    def __init__(self, path: Path, suffix: str, overwrite: bool) -> None:
-        self.path = path
-        self.suffix = suffix
-        self.overwrite = overwrite
-        self.temporary = Path()
-
-    def __enter__(self) -> Path:
-        folder = self.path.parent if str(self.path.parent) else Path(".")
+    The move is atomic.move_into_place, the project's one safe write; here its failures become
+    ExportErrors naming the file.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        temporary = claim_temporary(folder, path.stem, suffix)
+    except OSError as error:
+        raise ExportError(f"cannot write in {folder}: {error.strerror}") from None
+    try:
+        _usual_permissions(temporary)
+        yield temporary
         try:
-            self.temporary = claim_temporary(folder, self.path.stem, self.suffix)
+            move_into_place(temporary, path, overwrite)
+        except FileExistsError:
+            raise ExportError(f"{path} already exists", subject="overwrite") from None
         except OSError as error:
-            raise ExportError(f"cannot write in {folder}: {error.strerror}") from None
-        _usual_permissions(self.temporary)
-        return self.temporary
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
-        try:
-            if kind is None:
-                _move_into_place(self.temporary, self.path, self.overwrite)
-        finally:
-            self.temporary.unlink(missing_ok=True)
+            raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _usual_permissions(path: Path) -> None:
@@ -314,27 +314,6 @@ def _usual_permissions(path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(path, 0o666 & ~umask)
-
-
-def _move_into_place(temporary: Path, path: Path, overwrite: bool) -> None:
-    """Rename the finished file to its name; without overwrite, never replace a file."""
-    try:
-        if overwrite:
-            os.replace(temporary, path)
-            return
-        try:
-            # A hard link fails if the name exists, so nothing that appeared meanwhile is lost.
-            os.link(temporary, path)
-        except FileExistsError:
-            raise ExportError(f"{path} already exists", subject="overwrite") from None
-        except OSError:
-            if path.exists():
-                raise ExportError(f"{path} already exists", subject="overwrite") from None
-            os.replace(temporary, path)
-    except ExportError:
-        raise
-    except OSError as error:
-        raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _write_staged(temporary: Path, text: str, path: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import soundfile
 
+from player.atomic import staged
 from player.durations import parse_duration
 from player.errors import PlayerError
 from player.export import ExportOptions, export, metadata_for, work_for
@@ -279,7 +280,6 @@ class Renderer:
         if not len(samples) or len(samples) / rate > MAX_CLIP_SECONDS:
             raise StudioError(f"a clip must have sound and last at most {MAX_CLIP_SECONDS // 60} minutes")
         relative, path = self.workspace.clip_path(label)
-        staged = path.with_name(f".{path.name}.tmp")
-        soundfile.write(str(staged), samples, rate, subtype="PCM_16", format="WAV")
-        staged.replace(path)
+        with staged(path) as temporary:
+            soundfile.write(str(temporary), samples, rate, subtype="PCM_16", format="WAV")
         return relative
