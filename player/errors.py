@@ -6,9 +6,21 @@ from dataclasses import dataclass
 
 
 class PlayerError(Exception):
-    """Base of every error the CLI turns into a message and an exit status."""
+    """Base of every error the CLI turns into a message and an exit status.
+
+    Messages speak of the script, the file and the value, never of command-line options.
+    """
 
     exit_code = 1
+    subject = ""
+    """What was asked for, when the error is about a value given from outside the script
+    ("length", "vars", "format", "from", "overwrite", ...): a command line names the option
+    that carried it."""
+
+    def __init__(self, *args: object, subject: str = "") -> None:
+        super().__init__(*args)
+        if subject:
+            self.subject = subject
 
 
 @dataclass(frozen=True)
@@ -55,7 +67,38 @@ class DeviceError(PlayerError):
     """A sound card that is missing, busy or vanished."""
 
 
-class UsageError(PlayerError):
-    """A command-line value that makes no sense (exit status 2, like click's own)."""
+class RequestError(PlayerError):
+    """A value asked of the core (a name, a length, a format, a chapter) that cannot be used.
+
+    Exit status 2, like a usage error: what was asked for has to change, not the script.
+    """
 
     exit_code = 2
+
+
+class LengthError(RequestError):
+    """A target length, pace or rate outside what a script may take."""
+
+    subject = "length"
+
+
+class FormatError(RequestError):
+    """An output format, bitrate, sample rate or loudness target a file cannot be written with."""
+
+    subject = "format"
+
+
+class VariableError(RequestError):
+    """A variable's value given from outside the script that is malformed or unsafe."""
+
+    subject = "vars"
+
+
+class ChapterError(RequestError):
+    """A chapter to start from that the practice does not have."""
+
+    subject = "from"
+
+
+class UsageError(RequestError):
+    """A command-line value that makes no sense (exit status 2, like click's own); raised by the CLI."""

@@ -56,7 +56,7 @@ def test_a_python_tag_is_refused_by_the_cli(write_script: WriteScript) -> None:
 def test_a_bad_set_option_is_a_usage_error(write_script: WriteScript) -> None:
     path = write_script("title: T\nsteps: [{say: hi}]\n")
     code, _, err = run("check", str(path), "--set", "name")
-    assert code == 2 and "--set takes KEY=VALUE" in err
+    assert code == 2 and "a variable is given as NAME=VALUE, as in name=Sam, not 'name' (--set)" in err
 
 
 def test_an_unknown_practice_name_suggests_the_built_in_one() -> None:

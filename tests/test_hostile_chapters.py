@@ -11,8 +11,11 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.wave import WAVE
 
-from player.export.tags import Chapter, Metadata, write_metadata
+from player import SAMPLE_RATE
+from player.export.formats import FORMATS
+from player.export.tags import Metadata, write_metadata
 from player.ffmpeg import ffmpeg_exe
+from player.script.model import Chapter
 
 TITLES = ("Arriving", "Sounds", "Contact", "Temperature", "Smell and taste", "One breath", "Returning",
           "A", "Nine", "Ten: a longer title than the rest", "Eleven")
@@ -38,8 +41,8 @@ def test_id3_chapter_frames_are_written_in_time_order(tmp_path: Path, fmt: str, 
     path = tmp_path / f"t.{fmt}"
     subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
                     "anullsrc=r=44100:cl=stereo", "-t", "12", "-c:a", codec, str(path)], check=True)
-    chapters = tuple(Chapter(i * 1000, (i + 1) * 1000, title) for i, title in enumerate(TITLES))
-    write_metadata(path, fmt, Metadata(title="T", chapters=chapters))
+    chapters = tuple(Chapter(title, start=i * SAMPLE_RATE, end=(i + 1) * SAMPLE_RATE) for i, title in enumerate(TITLES))
+    write_metadata(path, FORMATS[fmt], Metadata(title="T", chapters=chapters))
     if fmt == "mp3":  # ffmpeg reads ID3 chapters from MP3 only
         assert chapters_read_by_ffmpeg(path) == [(float(i), title) for i, title in enumerate(TITLES)]
     tags = ID3(str(path)) if fmt == "mp3" else WAVE(str(path)).tags

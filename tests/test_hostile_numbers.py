@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from player.cli.commands import cli
-from player.errors import ScriptError, UsageError
+from player.errors import FormatError, LengthError, ScriptError
 from player.export.encoder import _write_blocks
 from player.export.formats import FORMATS, encoding_for
 from player.render.mixer import Mixer, NonFiniteAudio
@@ -68,16 +68,16 @@ def test_an_inline_pause_past_the_limit_is_located_not_an_overflow(write_script:
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    (Overrides(length=1e308), "--length must be at most 4:00:00"),
-    (Overrides(length=float("nan")), "--length must be a finite number"),
-    (Overrides(pace=float("nan")), "--pace must be a finite number"),
-    (Overrides(rate=float("inf")), "--rate must be a finite number"),
-    (Overrides(rate=9.0), "--rate must be at most 2.0"),
+    (Overrides(length=1e308), "the length must be at most 4:00:00"),
+    (Overrides(length=float("nan")), "the length must be a finite number"),
+    (Overrides(pace=float("nan")), "the pace must be a finite number"),
+    (Overrides(rate=float("inf")), "the rate must be a finite number"),
+    (Overrides(rate=9.0), "the rate must be at most 2.0"),
 ])
 def test_overrides_are_checked_by_the_loader(write_script: WriteScript, overrides: Overrides,
                                              message: str) -> None:
     path = write_script("title: T\nsteps:\n  - say: Hi.\n  - pause: {seconds: 5, flexible: true}\n")
-    with pytest.raises(UsageError, match=message):
+    with pytest.raises(LengthError, match=message):
         load_script(path, overrides)
 
 
@@ -110,7 +110,7 @@ def test_export_options_are_finite_and_in_range(write_script: WriteScript, tmp_p
 
 
 def test_a_sample_rate_of_zero_is_refused_not_the_default() -> None:
-    with pytest.raises(UsageError, match="at 0 Hz"):
+    with pytest.raises(FormatError, match="at 0 Hz"):
         encoding_for(FORMATS["mp3"], sample_rate=0)
     assert encoding_for(FORMATS["mp3"]).sample_rate == 44_100
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from player.cli.commands import cli
-from player.errors import ScriptError, UsageError
+from player.errors import ScriptError, VariableError
 from player.export.formats import FORMATS, format_for
 from player.script.library import builtin_folder, resolve_script
 from player.script.loader import Overrides, load_script, parse_set_options
@@ -56,12 +56,12 @@ def test_check_prints_nothing_raw_to_the_terminal(write_script: WriteScript) -> 
 
 @pytest.mark.parametrize("value", ["Sam\x1b[2J", "Sam\x07", "\ud800"])
 def test_set_values_with_control_characters_are_refused(value: str) -> None:
-    with pytest.raises(UsageError, match="--set name: the value holds U\\+"):
+    with pytest.raises(VariableError, match="the value given for name holds U\\+"):
         parse_set_options([f"name={value}"])
 
 
 def test_set_values_are_capped() -> None:
-    with pytest.raises(UsageError, match="1,001 characters; the limit is 1,000"):
+    with pytest.raises(VariableError, match="1,001 characters; the limit is 1,000"):
         parse_set_options(["name=" + "x" * 1001])
     assert parse_set_options(["name=" + "x" * 1000])["name"] == "x" * 1000
 
@@ -88,7 +88,8 @@ def test_the_text_limit_applies_after_filling(write_script: WriteScript) -> None
 def test_a_misspelt_set_name_is_an_error_with_a_suggestion(write_script: WriteScript) -> None:
     path = write_script("title: Hello {name}\nvars: {name: friend}\nsteps:\n  - say: Hi {name}.\n")
     problems = problems_of(path, Overrides(vars={"nmae": "Sam"}))
-    assert problems == [f"{path}: --set nmae: this script has no variable 'nmae' (did you mean 'name'?); "
+    assert problems == [f"{path}: a value is given for nmae, but this script has no variable 'nmae' "
+                        "(did you mean 'name'?); "
                         "its variables: name"]
     assert load_script(path, Overrides(vars={"name": "Sam"})).title == "Hello Sam"
 
@@ -194,6 +195,6 @@ def test_a_script_file_name_with_an_escape_is_printed_escaped(tmp_path: Path) ->
 def test_override_values_from_the_api_are_checked_by_the_loader(write_script: WriteScript) -> None:
     path = write_script("title: Hi {name}\nsteps:\n  - pause: 1\n")
     problems = problems_of(path, Overrides(vars={"name": "\x1b[2J"}))
-    assert problems[0] == (f"{path}: --set name: the value holds U+001B (a control character) at character 1; "
+    assert problems[0] == (f"{path}: the value given for name holds U+001B (a control character) at character 1; "
                            "scripts hold plain text (a terminal or a player would obey it)")
     assert not any("\x1b" in problem for problem in problems)

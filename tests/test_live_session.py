@@ -10,6 +10,7 @@ import pytest
 
 from player import SAMPLE_RATE
 from player.export import ExportOptions, export
+from player.live.controls import Phase
 from player.live.start import build_session, exit_script, head_steps
 from player.live.transport import Command, LiveSession
 from player.render.mixer import Mixer
@@ -44,6 +45,11 @@ def timelines(write_script: WriteScript, speaker: Speaker, text: str = SCRIPT) -
     script = load_script(write_script(text))
     source, steps = exit_script(script)
     return compile_timeline(script, speaker), compile_timeline(source, speaker, steps=steps)
+
+
+def phase_of(session: LiveSession) -> Phase:
+    """The session's phase, read afresh (mypy would keep an earlier check's narrowing)."""
+    return session.phase
 
 
 def drain(session: LiveSession, actions: dict[int, Command] | None = None, limit: int = 100_000) -> np.ndarray:
@@ -179,10 +185,10 @@ def test_safe_exit_before_the_reorientation_is_ready_waits_for_it(
     session.submit(Command.SAFE_EXIT)
     for _ in range(40):
         session.next_block(BLOCK)
-    assert session.paused and session.phase == "main"
+    assert session.paused and phase_of(session) is Phase.MAIN
     session.set_exit(exit_timeline)
     played = drain(session)
-    assert session.phase == "done"
+    assert phase_of(session) is Phase.DONE
     assert len(played) == pytest.approx(exit_timeline.length, abs=2 * BLOCK)
 
 

@@ -180,7 +180,7 @@ def test_meter_that_follows_the_file_reads_what_the_finished_file_reads(real_mix
     encoding = encoding_for(FORMATS["mp3"], False, None, None)
     out = tmp_path / "followed.mp3"
     out.touch()
-    meter = FollowingMeter(out, "mp3", 2)
+    meter = FollowingMeter(out, FORMATS["mp3"], 2)
     encode(real_mixer.blocks(gain=10 ** (6 / 20), ceiling=10 ** (-3 / 20)), out, encoding)
     followed = meter.finish().loudness
     after = measure_file(out, 2)

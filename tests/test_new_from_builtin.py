@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from player.cli.commands import cli
-from player.errors import UsageError
+from player.errors import RequestError
 from player.script.authoring import new_script
 from player.script.library import builtin_folder
 from player.script.loader import Overrides, load_script
@@ -49,5 +49,5 @@ def test_the_cli_copies_and_refuses_unknown_names_paths_and_both_options(tmp_pat
 
 
 def test_an_unknown_built_in_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="practice list"):
+    with pytest.raises(RequestError, match="practice list"):
         new_script("x", folder=tmp_path, builtin="nothing-like-it")

@@ -143,7 +143,7 @@ EXPECTED = {
                       "or give a file path"],
     "unknown-step": ["4:5: unknown step 'puase' (did you mean 'pause'?)"],
     "unknown-top-key": ["2:1: unknown key 'colour' in the script"],
-    "unknown-var": ["3:10: unknown variable '{nmae}': define it under vars: or give --set nmae=VALUE"],
+    "unknown-var": ["3:10: unknown variable '{nmae}': define it under vars: or give it a value when the script is run"],
     "vars-is-a-list": ["2:7: 'vars' must be a mapping such as 'name: friend'"],
     "voice-engine-unknown": ["2:17: 'engine' must be one of auto, piper, system, not 'festival'"],
     "voice-is-a-number": ["2:8: 'voice' must be a mapping of keys and values"],

@@ -19,7 +19,7 @@ from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 
 from player.cli.commands import cli
-from player.errors import ScriptError, UsageError
+from player.errors import ScriptError, VariableError
 from player.export import metadata_for
 from player.ffmpeg import ffmpeg_exe
 from player.live.start import exit_script
@@ -97,13 +97,13 @@ def test_the_comment_tag_carries_the_support_line(write_script: WriteScript) -> 
 @pytest.mark.parametrize("bad", ["call\x1b[31m 988", "line one\nline two", "988\u202e", "x" * (MAX_SUPPORT_CHARS + 1),
                                  "wait [pause 1h] here", "...", "a\u2028b"])
 def test_a_support_line_that_is_not_plain_bounded_text_is_refused(bad: str, write_script: WriteScript) -> None:
-    with pytest.raises(UsageError, match="--set support"):
+    with pytest.raises(VariableError, match="the value given for support"):
         parse_set_options([f"support={bad}"])
     # The loader's own check of every text may speak first (control characters): either way located.
     with pytest.raises(ScriptError, match=r"support line|control character") as raised:
         load_script(write_script(SHORT + f"support: {json.dumps(bad)}\n"))
     assert raised.value.problems[0].line == 9  # at the key, with its line
-    with pytest.raises(ScriptError, match=r"given with --set|control character"):
+    with pytest.raises(ScriptError, match=r"given from outside the script|control character"):
         load_script(write_script(SHORT), Overrides(vars={"support": bad}))
 
 

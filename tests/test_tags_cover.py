@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from mutagen.flac import FLAC, Picture
 from mutagen.mp4 import MP4
 
+from player import SAMPLE_RATE
 from player.cli.commands import cli
 from player.export import metadata_for
 from player.export.tags import DEFAULT_ALBUM, default_cover, ffmetadata_chapters
@@ -67,11 +68,11 @@ def test_the_voice_is_credited_by_engine_and_name() -> None:
 
 
 def test_m4a_chapters_start_with_a_lead_in_when_the_first_chapter_is_late() -> None:
-    from player.export.tags import Chapter
+    from player.script.model import Chapter
 
-    text = ffmetadata_chapters((Chapter(4000, 9000, "Arriving"),), "Five Senses")
+    text = ffmetadata_chapters((Chapter("Arriving", start=4 * SAMPLE_RATE, end=9 * SAMPLE_RATE),), "Five Senses")
     assert "START=0\nEND=4000\ntitle=Five Senses" in text
-    assert ffmetadata_chapters((Chapter(0, 9000, "Arriving"),), "Five Senses").count("[CHAPTER]") == 1
+    assert ffmetadata_chapters((Chapter("Arriving", end=9 * SAMPLE_RATE),), "Five Senses").count("[CHAPTER]") == 1
 
 
 def reader(tool: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from player import SAMPLE_RATE
 from player.audio import TRIM_THRESHOLD
-from player.errors import UsageError, VoiceError
+from player.errors import RequestError, VoiceError
 from player.voices import Speaker, SpeechRequest, choose_engine, open_engine
 from player.voices.cache import ClipCache
 
@@ -71,8 +71,8 @@ def test_an_unknown_voice_says_how_to_find_one(speaker: Speaker) -> None:
 
 
 def test_engine_names_are_checked() -> None:
-    with pytest.raises(UsageError):
+    with pytest.raises(RequestError):
         open_engine("festival")
     assert open_engine("system").name == "system"
-    with pytest.raises(UsageError, match="Piper voice file"):
+    with pytest.raises(RequestError, match="Piper voice file"):
         choose_engine("system", "voices/alba.onnx")

@@ -42,6 +42,18 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 REORIENT = "reorient"
 """The built-in way back to the room that a folder export carries as its own file."""
+OPTION_HINTS = {
+    "length": "--length", "pace": "--pace", "rate": "--rate", "vars": "--set", "suffix": "or --format",
+    "bitrate": "--bitrate", "sample_rate": "--sample-rate", "loudness": "--loudness", "from": "--from",
+    "bells_every": "--bells-every", "port": "--port", "device": "--device", "overwrite": "or add --force to replace it",
+}
+"""The option that carried each kind of value the core may refuse (its error's `subject`)."""
+
+
+def _message(error: PlayerError) -> str:
+    """A core error as the command line shows it: the core's words, and the option that carried the value."""
+    hint = OPTION_HINTS.get(error.subject)
+    return f"{error} ({hint})" if hint else str(error)
 
 
 class PracticeGroup(click.Group):
@@ -59,7 +71,7 @@ class PracticeGroup(click.Group):
             click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
             sys.exit(error.exit_code)
         except PlayerError as error:
-            click.echo(f"Error: {printable(str(error))}", err=True)
+            click.echo(f"Error: {printable(_message(error))}", err=True)
             sys.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
@@ -306,23 +318,23 @@ def show(script_name: str, plot_path: Path | None, set_vars: tuple[str, ...], le
     """
     from player.script.library import resolve_script
     from player.script.loader import load_script
+    from player.timeline.listing import rows
 
     script = load_script(resolve_script(script_name),
                          _overrides(set_vars, length, pace, engine, voice, rate))
     timeline = _compile(script)
-    rate_hz = timeline.sample_rate
     click.echo(f"{script.title} ({printable(str(script.source))})")
-    chapter_starts = {chapter.start: chapter.title for chapter in timeline.chapters}
-    for mark in timeline.steps:
-        if mark.kind == "chapter":
-            click.echo(f"\n{format_clock(mark.start / rate_hz)}  == {mark.label} ==")
+    for row in rows(timeline):
+        if row.kind == "chapter":
+            click.echo(f"\n{format_clock(row.start)}  == {row.text} ==")
             continue
-        label = mark.label if len(mark.label) <= 64 else mark.label[:61] + "..."
-        if mark.kind == "pause" and "flexible" in mark.label:
-            label = f"{format_duration(mark.length / rate_hz)} (flexible, written {mark.label.split()[0]})"
-        click.echo(f"{format_clock(mark.start / rate_hz)}  {mark.kind:<8} {label}")
-    click.echo(f"\n{_count(len(chapter_starts), 'chapter')}; total {format_clock(timeline.seconds)} "
-               f"({timeline.length:,} samples at {rate_hz} Hz)")
+        label = row.text if len(row.text) <= 64 else row.text[:61] + "..."
+        if row.written is not None:
+            label = f"{format_duration(row.seconds)} (flexible, written {format_duration(row.written)})"
+        click.echo(f"{format_clock(row.start)}  {row.kind:<8} {label}")
+    chapters = len({chapter.start for chapter in timeline.chapters})
+    click.echo(f"\n{_count(chapters, 'chapter')}; total {format_clock(timeline.seconds)} "
+               f"({timeline.length:,} samples at {timeline.sample_rate} Hz)")
     if plot_path is not None:
         from player.timeline.plot import plot_timeline
 
@@ -411,9 +423,10 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
 
 
 def _export_one(script: Script, target: Path, options: ExportOptions, album: str | None, quiet: bool,
-                advance: Callable[[int], None] | None = None) -> ExportResult:
-    """Compile and export one script (progress bars unless quiet or inside a batch's bar)."""
+                advance: Callable[[int], None] | None = None, share: int = 0) -> ExportResult:
+    """Compile and export one script (progress bars unless quiet, or `share` of a batch's bar)."""
     from player.export import export, metadata_for, work_for
+    from player.export.progress import scaled
     from player.render.mixer import Mixer
     from player.timeline.layout import compile_timeline
 
@@ -421,10 +434,11 @@ def _export_one(script: Script, target: Path, options: ExportOptions, album: str
     if advance is not None:
         timeline = compile_timeline(script, _speaker(script))
         mixer = Mixer(timeline)
-        return export(mixer, target, options, metadata_for(script, timeline, album, _voice(script)), advance)
+        step = scaled(advance, share, work_for(timeline, options))
+        return export(mixer, target, options, metadata_for(script, timeline, album, _voice(script)), step)
     timeline = _compile(script, quiet)
     mixer = Mixer(timeline)
-    with _progress(f"Writing {target.name}", work_for(mixer, options), enabled=not quiet) as step:
+    with _progress(f"Writing {target.name}", work_for(timeline, options), enabled=not quiet) as step:
         return export(mixer, target, options, metadata_for(script, timeline, album, _voice(script)), step)
 
 
@@ -445,6 +459,8 @@ def _report(result: ExportResult) -> None:
 def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Overrides, options: ExportOptions,
                   album: str | None, quiet: bool) -> None:
     """Export each script into `folder`; report failures and go on; exit 1 if any failed."""
+    from player.export import work_for
+    from player.export.progress import Progress
     from player.script.library import resolve_script
     from player.script.loader import load_script
     from player.timeline.layout import estimate_timeline
@@ -471,7 +487,7 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
             failed.append((name, message))
             continue
         try:  # one script that cannot reach --length must not stop the others
-            work = estimate_timeline(script).length * (2 if options.master else 1)
+            work = work_for(estimate_timeline(script), options)
         except PlayerError as error:
             _print_error(error, prefix=f"{name}: ")
             failed.append((name, _summary_of(error)))
@@ -481,20 +497,14 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
     written: list[ExportResult] = []
     with _progress(f"Exporting {len(plans)} practices", sum(p[3] for p in plans), enabled=not quiet) as advance:
         for name, script, target, work in plans:
-            done = 0
-
-            def step(frames: int, work: int = work) -> None:
-                nonlocal done
-                share = min(frames, max(work - done, 0))
-                done += share
-                advance(share)
-
-            try:
-                written.append(_export_one(script, target, options, album, quiet, advance=step))
-            except PlayerError as error:
-                _print_error(error, prefix=f"{name}: ")
-                failed.append((name, _summary_of(error)))
-            advance(max(work - done, 0))
+            # Each script's share of the bar was planned from its estimate; its export reports
+            # its exact work spread over that share, and a failed one still takes its share.
+            with Progress(advance).phase(work) as step:
+                try:
+                    written.append(_export_one(script, target, options, album, quiet, step, work))
+                except PlayerError as error:
+                    _print_error(error, prefix=f"{name}: ")
+                    failed.append((name, _summary_of(error)))
     click.echo(f"Exported {len(written)} of {len(names)} to {folder}:")
     for result in written:
         click.echo(f"  {result.path.name}  {format_duration(result.seconds)}  {result.bytes / 1_000_000:.1f} MB"
@@ -527,7 +537,7 @@ def _print_error(error: PlayerError, prefix: str = "") -> None:
         for problem in error.problems:
             click.echo(str(problem), err=True)
     else:
-        click.echo(f"Error: {prefix}{error}", err=True)
+        click.echo(f"Error: {prefix}{_message(error)}", err=True)
 
 
 def _summary_of(error: PlayerError) -> str:
@@ -535,7 +545,7 @@ def _summary_of(error: PlayerError) -> str:
     if isinstance(error, ScriptError):
         count = len(error.problems)
         return f"{count} problem{'s' if count != 1 else ''} in the script (above)"
-    return str(error).splitlines()[0]
+    return _message(error).splitlines()[0]
 
 
 @cli.command()

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from player.errors import ExportError, UsageError
+from player.atomic import move_into_place
+from player.errors import ExportError, FormatError
 from player.export.formats import FORMATS, TARGET_RANGE, Encoding, encoding_for, format_for
+from player.export.progress import MASTERING_PASSES, Advance, Progress
 from player.export.staging import claim_temporary
 from player.export.transcripts import TRANSCRIPTS, transcript
 from player.script.schema import check_number
@@ -29,17 +31,13 @@ from player.script.support import SUPPORT_VAR, comment_with_support
 if TYPE_CHECKING:
     from player.export.master import Loudness, Span
     from player.export.parts import Render
-    from player.export.tags import Chapter, Metadata
+    from player.export.tags import Metadata
     from player.render.mixer import Block, Mixer
-    from player.script.model import Script
+    from player.script.model import Chapter, Script
     from player.timeline.layout import Timeline
 
 __all__ = ["FORMATS", "TRANSCRIPTS", "ExportOptions", "ExportResult", "Metadata", "check_targets", "export",
            "format_for", "metadata_for", "outputs_for", "work_for"]
-
-Advance = Callable[[int], None]
-"""Called with the number of frames just encoded."""
-
 
 @dataclass(frozen=True)
 class ExportOptions:
@@ -93,14 +91,8 @@ def metadata_for(script: Script, timeline: Timeline, album: str | None = None, v
 
 
 def chapters_of(timeline: Timeline) -> tuple[Chapter, ...]:
-    """Each chapter from its start to the next one's (the last to the end), in milliseconds."""
-    from player.export.tags import Chapter
-
-    rate = timeline.sample_rate
-    marks = timeline.chapters
-    ends = [mark.start for mark in marks[1:]] + [timeline.length] * bool(marks)
-    return tuple(Chapter(round(mark.start * 1000 / rate), round(end * 1000 / rate), mark.title)
-                 for mark, end in zip(marks, ends, strict=True))
+    """Each chapter from its start to the next one's (the last to the end): the timeline's own."""
+    return timeline.chapters
 
 
 def outputs_for(path: Path, options: ExportOptions) -> list[Path]:
@@ -109,7 +101,7 @@ def outputs_for(path: Path, options: ExportOptions) -> list[Path]:
 
 
 def check_targets(path: Path, options: ExportOptions) -> None:
-    """Fail before any work when a file would be replaced without --force, or cannot be written."""
+    """Fail before any work when a file would be replaced without `overwrite`, or cannot be written."""
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name such as {path / 'session.mp3'}")
     for output in outputs_for(path, options):
@@ -123,13 +115,21 @@ def check_targets(path: Path, options: ExportOptions) -> None:
         existing = [p for p in outputs_for(path, options) if p.exists()]
         if existing:
             names = ", ".join(str(p) for p in existing)
-            raise ExportError(f"{names} already exist{'s' if len(existing) == 1 else ''}; "
-                              "add --force to replace")
+            raise ExportError(f"{names} already exist{'s' if len(existing) == 1 else ''}", subject="overwrite")
 
 
-def work_for(mixer: Mixer, options: ExportOptions) -> int:
-    """Frames an export encodes (for a progress bar); a rare correcting second encode is not counted."""
-    return mixer.length
+def work_for(timeline: Timeline, options: ExportOptions) -> int:
+    """Frames an export renders, which `export` reports exactly: mastering's passes over the speech
+    (or over the whole of a session without speech), then the encode's pass over the session.
+
+    A rare correcting pass (a third reading, a second encode) is not counted.
+    """
+    if not options.master:
+        return timeline.length
+    from player.export.master import speech_of
+
+    measured = speech_of(timeline) or [(0, timeline.length)]
+    return timeline.length + MASTERING_PASSES * sum(end - start for start, end in measured)
 
 
 def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metadata: Metadata | None = None,
@@ -153,29 +153,27 @@ def export(mixer: Mixer, path: Path, options: ExportOptions | None = None, metad
         try:
             check_number(target, *TARGET_RANGE, "the loudness target")
         except ValueError as error:
-            raise UsageError(str(error)) from None
-    budget = work_for(mixer, options)
-    counted = _Counter(advance)
+            raise FormatError(str(error), subject="loudness") from None
+    counted = Progress(advance)
     written: list[Path] = []
     # Everything is staged, and moved into place only once all of it is written: a transcript
     # that fails (a full disk) leaves neither itself nor the audio behind.
     with contextlib.ExitStack() as staged:
         temporary = staged.enter_context(_staged(path, fmt.name, options.overwrite))
         mixed, final = _master_and_encode(mixer, temporary, encoding, metadata, target, counted, path.name)
-        write_metadata(temporary, fmt.name, metadata)
+        write_metadata(temporary, fmt, metadata)
         for kind in options.transcripts:
             text_path = path.with_suffix(f".{kind}")
             text = transcript(kind, mixer.timeline, metadata.title, metadata.artist)
             _write_staged(staged.enter_context(_staged(text_path, kind, options.overwrite)), text, text_path)
             written.append(text_path)
-    counted.advance(max(0, budget - counted.done))  # passes that were not needed
     return ExportResult(path=path, transcripts=tuple(written), encoding=encoding, mixed=mixed,
                         final=final, target=target, seconds=mixer.length / mixer.timeline.sample_rate,
                         bytes=path.stat().st_size)
 
 
 def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metadata: Metadata,
-                       target: float | None, counted: _Counter, name: str) -> tuple[float | None, Loudness | None]:
+                       target: float | None, counted: Progress, name: str) -> tuple[float | None, Loudness | None]:
     """Measure the speech of the mix, encode it once with the gain that brings it to `target`,
     and meter the file as it is written.
 
@@ -198,21 +196,24 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
         return render
 
     chapters_file = None
-    if encoding.format.name == "m4a" and metadata.chapters:
+    if encoding.format.chapter_track and metadata.chapters:
         chapters_file = temporary.with_suffix(".chapters.txt")
         chapters_file.write_text(ffmetadata_chapters(metadata.chapters, metadata.title), encoding="utf-8")
     try:
         if target is None:
-            _encode_measured(rendering(0.0), mixer.length, temporary, encoding, chapters_file, name,
-                             counted.advance, None)
+            with counted.phase(mixer.length) as step:
+                _encode_measured(rendering(0.0), mixer.length, temporary, encoding, chapters_file, name, step, None)
             return None, None
         spans = speech_spans(mixer)
+        measured = sum(end - start for start, end in spans or [(0, mixer.length)])
         # Aimed past the target by what this encoder was measured to move speech's loudness.
         aim = target - shift
-        gain_db, mixed = mastering_gain(rendering, spans, mixer.length, mixer.timeline.sample_rate,
-                                        encoding.channels, aim)
-        final = _encode_measured(rendering(gain_db), mixer.length, temporary, encoding, chapters_file, name,
-                                 counted.advance, spans)
+        with counted.phase(MASTERING_PASSES * measured) as step:
+            gain_db, mixed = mastering_gain(_counting(rendering, step), spans, mixer.length,
+                                            mixer.timeline.sample_rate, encoding.channels, aim)
+        with counted.phase(mixer.length) as step:
+            final = _encode_measured(rendering(gain_db), mixer.length, temporary, encoding, chapters_file, name,
+                                     step, spans)
         return mixed, final
     finally:
         if chapters_file is not None:
@@ -247,7 +248,7 @@ def _encode_measured(render: Render, length: int, temporary: Path, encoding: Enc
     if not measure or not encoding.format.streams:
         encode(blocks, temporary, encoding, chapters_file, name)
         return measure_file(temporary, encoding.channels, spans or ()) if measure else UNMEASURED
-    meter = FollowingMeter(temporary, encoding.format.muxer, encoding.channels, spans or ())
+    meter = FollowingMeter(temporary, encoding.format, encoding.channels, spans or ())
     try:
         encode(blocks, temporary, encoding, chapters_file, name)
     except BaseException:
@@ -262,18 +263,12 @@ def _ignore(frames: int) -> None:
     """Progress that is not reported (a correcting encode)."""
 
 
-class _Counter:
-    """Passes progress on and counts the frames processed."""
-
-    def __init__(self, advance: Advance | None) -> None:
-        self.done = 0
-        self._advance = advance
-
-    def advance(self, frames: int) -> None:
-        """Count frames and report them."""
-        self.done += frames
-        if self._advance is not None:
-            self._advance(frames)
+def _counting(rendering: Callable[[float], Render], advance: Advance) -> Callable[[float], Render]:
+    """Renderings whose blocks are reported as they are taken (mastering's measuring passes)."""
+    def counted(gain_db: float) -> Render:
+        render = rendering(gain_db)
+        return lambda start, end: _reported(render(start, end), advance)
+    return counted
 
 
 def _channels(blocks: Iterator[Block], channels: int) -> Iterator[Block]:
@@ -289,30 +284,29 @@ def _reported(blocks: Iterator[Block], advance: Advance) -> Iterator[Block]:
         advance(len(block))
 
 
-class _staged:
-    """A temporary file beside `path`, moved into place on success and removed otherwise."""
+@contextlib.contextmanager
+def _staged(path: Path, suffix: str, overwrite: bool) -> Iterator[Path]:
+    """A temporary beside `path` that names its writer, moved into place on success and removed otherwise.
 
-    def __init__(self, path: Path, suffix: str, overwrite: bool) -> None:
-        self.path = path
-        self.suffix = suffix
-        self.overwrite = overwrite
-        self.temporary = Path()
-
-    def __enter__(self) -> Path:
-        folder = self.path.parent if str(self.path.parent) else Path(".")
+    The move is atomic.move_into_place, the project's one safe write; here its failures become
+    ExportErrors naming the file.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        temporary = claim_temporary(folder, path.stem, suffix)
+    except OSError as error:
+        raise ExportError(f"cannot write in {folder}: {error.strerror}") from None
+    try:
+        _usual_permissions(temporary)
+        yield temporary
         try:
-            self.temporary = claim_temporary(folder, self.path.stem, self.suffix)
+            move_into_place(temporary, path, overwrite)
+        except FileExistsError:
+            raise ExportError(f"{path} already exists", subject="overwrite") from None
         except OSError as error:
-            raise ExportError(f"cannot write in {folder}: {error.strerror}") from None
-        _usual_permissions(self.temporary)
-        return self.temporary
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
-        try:
-            if kind is None:
-                _move_into_place(self.temporary, self.path, self.overwrite)
-        finally:
-            self.temporary.unlink(missing_ok=True)
+            raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _usual_permissions(path: Path) -> None:
@@ -320,27 +314,6 @@ def _usual_permissions(path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(path, 0o666 & ~umask)
-
-
-def _move_into_place(temporary: Path, path: Path, overwrite: bool) -> None:
-    """Rename the finished file to its name; without overwrite, never replace a file."""
-    try:
-        if overwrite:
-            os.replace(temporary, path)
-            return
-        try:
-            # A hard link fails if the name exists, so nothing that appeared meanwhile is lost.
-            os.link(temporary, path)
-        except FileExistsError:
-            raise ExportError(f"{path} already exists; add --force to replace it") from None
-        except OSError:
-            if path.exists():
-                raise ExportError(f"{path} already exists; add --force to replace it") from None
-            os.replace(temporary, path)
-    except ExportError:
-        raise
-    except OSError as error:
-        raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _write_staged(temporary: Path, text: str, path: Path) -> None:

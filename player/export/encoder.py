@@ -115,9 +115,7 @@ def _output_arguments(fmt: Format, path: Path) -> list[str]:
     # No tags from ffmpeg (mutagen writes them) and no encoder version: the same session gives
     # the same audio on every machine.
     arguments = ["-map_metadata:g", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"]
-    if fmt.name == "mp3":
-        arguments += ["-id3v2_version", "0", "-write_id3v1", "0"]
-    return [*arguments, "-f", fmt.muxer, str(path)]
+    return [*arguments, *fmt.muxer_options, "-f", fmt.muxer, str(path)]
 
 
 def _write_blocks(stream: IO[bytes], blocks: Iterable[Block]) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from player import SAMPLE_RATE
-from player.errors import UsageError
+from player.errors import FormatError
 
 COMMON_RATES = (22_050, 24_000, 32_000, 44_100, 48_000)
 OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)
@@ -14,6 +15,14 @@ BITRATE_RANGE = (32, 320)
 """kbit/s a user may ask for."""
 TARGET_RANGE = (-30.0, -10.0)
 """Mastering targets (LUFS integrated) a user may ask for."""
+LAME_DELAY_FRAMES = 576
+"""LAME's encoder delay: the Info frame a growing MP3 starts with does not yet carry it (the
+muxer rewrites it at the end), so ffmpeg decodes those frames from the pipe (measured: the
+decoded stream runs 576 frames late); a meter following the file drops them."""
+
+TagKind = Literal["id3", "mp4", "opus", "flac", "wave"]
+"""How a format holds its tags, cover and chapters: ID3v2.4 with CHAP/CTOC, MP4 atoms, Vorbis
+comments in Opus or in FLAC, or an ID3 chunk in a WAV file."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,16 @@ class Format:
     streams: bool = False
     """Whether the file can be decoded while it is still being written (frame after frame, with
     nothing that only the end fills in): then mastering measures it as it is encoded."""
+    tags: TagKind = "id3"
+    parts: bool = False
+    """Whether parts encoded on several cores can be joined frame-exactly into one file (MP3)."""
+    chapter_track: bool = False
+    """Whether ffmpeg must write the chapters too: a QuickTime chapter track, which mutagen cannot."""
+    growing_delay: int = 0
+    """Frames of encoder delay a decoder of the file outputs while it is still being written
+    (the gapless information that drops them is written only at the end)."""
+    muxer_options: tuple[str, ...] = ()
+    """ffmpeg muxer options every file of the format is written with."""
 
     @property
     def lossy(self) -> bool:
@@ -39,16 +58,19 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {
+    # No ID3 from ffmpeg: mutagen writes the tags.
     "mp3": Format("mp3", "MP3 (every player)", ("-c:a", "libmp3lame"), "mp3", (128, 96), COMMON_RATES,
-                  streams=True),
+                  streams=True, parts=True, growing_delay=LAME_DELAY_FRAMES,
+                  muxer_options=("-id3v2_version", "0", "-write_id3v1", "0")),
     # faststart puts the index first, so phones can play while the file is still copying.
     "m4a": Format("m4a", "AAC in MP4 (Apple players)", ("-c:a", "aac", "-movflags", "+faststart"), "ipod",
-                  (128, 96), COMMON_RATES),
+                  (128, 96), COMMON_RATES, tags="mp4", chapter_track=True),
     "ogg": Format("ogg", "Opus in Ogg (small, excellent for speech)", ("-c:a", "libopus"), "ogg", (96, 64),
-                  OPUS_RATES, default_rate=48_000, streams=True),
+                  OPUS_RATES, default_rate=48_000, streams=True, tags="opus"),
     "flac": Format("flac", "FLAC (lossless, for archiving or editing)", ("-c:a", "flac"), "flac", None,
-                   COMMON_RATES),
-    "wav": Format("wav", "WAV 16-bit (lossless, for editing)", ("-c:a", "pcm_s16le"), "wav", None, COMMON_RATES),
+                   COMMON_RATES, tags="flac"),
+    "wav": Format("wav", "WAV 16-bit (lossless, for editing)", ("-c:a", "pcm_s16le"), "wav", None, COMMON_RATES,
+                  tags="wave"),
 }
 
 
@@ -74,22 +96,24 @@ def format_for(path: Path, requested: str | None = None) -> Format:
     if chosen not in FORMATS:
         shown = chosen or "(none)"
         endings = ", ".join(f".{name}" for name in [*FORMATS, *SUFFIX_ALIASES])
-        raise UsageError(f"cannot export to '{shown}': choose a file ending in {endings} (or --format)")
+        raise FormatError(f"cannot export to '{shown}': choose a file ending in {endings}", subject="suffix")
     return FORMATS[chosen]
 
 
 def encoding_for(fmt: Format, mono: bool = False, bitrate: int | None = None,
                  sample_rate: int | None = None) -> Encoding:
-    """Check --mono, --bitrate and --sample-rate against the format and fill in its defaults."""
+    """Check channels, bitrate and sample rate against the format and fill in its defaults."""
     if bitrate is not None:
         if fmt.bitrates is None:
-            raise UsageError(f"--bitrate does not apply to {fmt.name}, which is lossless")
+            raise FormatError(f"a bitrate does not apply to {fmt.name}, which is lossless", subject="bitrate")
         low, high = BITRATE_RANGE
         if not low <= bitrate <= high:
-            raise UsageError(f"--bitrate must be between {low} and {high} kbit/s, not {bitrate}")
+            raise FormatError(f"the bitrate must be between {low} and {high} kbit/s, not {bitrate}",
+                              subject="bitrate")
     rate = fmt.default_rate if sample_rate is None else sample_rate  # 0 is a mistake, not "the default"
     if rate not in fmt.sample_rates:
         allowed = ", ".join(str(r) for r in fmt.sample_rates)
-        raise UsageError(f"{fmt.name} cannot be written at {rate} Hz; choose one of {allowed}")
+        raise FormatError(f"{fmt.name} cannot be written at {rate} Hz; choose one of {allowed}",
+                          subject="sample_rate")
     default_bitrate = None if fmt.bitrates is None else fmt.bitrates[1 if mono else 0]
     return Encoding(fmt, 1 if mono else 2, bitrate or default_bitrate, rate)

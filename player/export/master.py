@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +27,9 @@ import numpy.typing as npt
 from player.export.formats import Encoding
 from player.render.loudness import StreamMeter
 from player.render.mixer import Block, Mixer
+
+if TYPE_CHECKING:
+    from player.timeline.layout import Timeline
 
 Span = tuple[int, int]
 
@@ -107,7 +111,11 @@ def limiter_ceiling(encoding: Encoding) -> float:
 
 def speech_spans(mixer: Mixer) -> list[Span]:
     """Where a line or a recording plays (the transcript's cues), in frames, in order, overlaps merged."""
-    timeline = mixer.timeline
+    return speech_of(mixer.timeline)
+
+
+def speech_of(timeline: Timeline) -> list[Span]:
+    """The timeline's speech spans (see speech_spans)."""
     spans = sorted((s.start, timeline.sound_end(s)) for s in timeline.sounds if s.kind in VOICED)
     merged: list[Span] = []
     for start, end in spans:

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from player import SAMPLE_RATE
 from player.export.encoder import widen_pipe
+from player.export.formats import Format
 from player.export.master import UNMEASURED, Loudness, Span
 from player.ffmpeg import ffmpeg_exe
 from player.render.limiter import TAPS, true_peaks
@@ -37,10 +38,6 @@ FOLLOW_WAIT = 0.05
 FOLLOW_CHUNK = 1 << 16
 DECODED_CHUNK_FRAMES = 1 << 17
 METER_NICENESS = 10
-MP3_DELAY_FRAMES = 576
-"""LAME's encoder delay: the Info frame a growing MP3 starts with does not yet carry it (the
-muxer rewrites it at the end), so ffmpeg decodes those frames from the pipe (measured: the
-decoded stream runs 576 frames late); the meter drops them to stay on the session's frames."""
 
 
 @dataclass(frozen=True)
@@ -63,14 +60,14 @@ class FollowingMeter:
     """Measures a file (at SAMPLE_RATE steps) while an encoder writes it, or once it is complete.
 
     `spans` are the speech's frames in the session, and `origin` the session frame the file
-    starts at (a part's own start).
+    starts at (a part's own start). `fmt` is the growing file's format (None once it is complete).
     """
 
-    def __init__(self, path: Path, demuxer: str, channels: int, spans: Sequence[Span] = (), origin: int = 0,
+    def __init__(self, path: Path, fmt: Format | None, channels: int, spans: Sequence[Span] = (), origin: int = 0,
                  complete: bool = False) -> None:
         self._path = path
         self._channels = channels
-        source = ["-i", str(path)] if complete else ["-f", demuxer, "-i", "pipe:0"]
+        source = ["-i", str(path)] if complete or fmt is None else ["-f", fmt.muxer, "-i", "pipe:0"]
         command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *source,
                    "-ac", str(channels), "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:1"]
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL if complete else subprocess.PIPE,
@@ -87,7 +84,9 @@ class FollowingMeter:
         self._whole = StreamMeter(SAMPLE_RATE, channels)
         self._speech = StreamMeter(SAMPLE_RATE, channels)
         self._spans = [(lo - origin, hi - origin) for lo, hi in spans if hi > origin]
-        self._skip = MP3_DELAY_FRAMES if demuxer == "mp3" and not complete else 0
+        # A growing file decodes with its encoder delay (its gapless information comes at the
+        # end): dropped, so the meter stays on the session's frames.
+        self._skip = fmt.growing_delay if fmt is not None and not complete else 0
         self._reader_failed = False
         self._threads = [threading.Thread(target=self._read, name="meter", daemon=True)]
         if not complete:
@@ -168,7 +167,7 @@ class FollowingMeter:
 
 def measure_file(path: Path, channels: int, spans: Sequence[Span] = ()) -> Loudness:
     """The loudness (whole and over the speech) and true peak of a complete file, decoded by ffmpeg."""
-    return FollowingMeter(path, "", channels, spans, complete=True).finish().loudness
+    return FollowingMeter(path, None, channels, spans, complete=True).finish().loudness
 
 
 class _PeakFollower:

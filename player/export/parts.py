@@ -84,7 +84,7 @@ def plan_parts(length: int, encoding: Encoding, cores: int) -> list[PartPlan]:
     whole = [PartPlan(0, length, 0, length)]
     # Parts join only as MPEG-1 MP3 (32, 44.1 or 48 kHz) encoded at the mixer's own rate: a
     # resampler's start-up would put each part's frames off the session's grid.
-    if encoding.format.name != "mp3" or encoding.sample_rate != SAMPLE_RATE or SAMPLE_RATE not in SAMPLE_RATES:
+    if not encoding.format.parts or encoding.sample_rate != SAMPLE_RATE or SAMPLE_RATE not in SAMPLE_RATES:
         return whole
     count = min(cores, MAX_PARTS, length // (MIN_SHARE_SECONDS * SAMPLE_RATE))
     if count < 2:
@@ -121,7 +121,7 @@ def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, enco
                 # Each part's meter hears the speech of its own share only, so none is counted twice.
                 shared = [(max(lo, plan.share_start), min(hi, plan.share_end)) for lo, hi in spans
                           if hi > plan.share_start and lo < plan.share_end]
-                meters.append(FollowingMeter(path, "mp3", encoding.channels, shared, origin=plan.start))
+                meters.append(FollowingMeter(path, encoding.format, encoding.channels, shared, origin=plan.start))
         for index, (plan, path) in enumerate(zip(plans, paths, strict=True)):
             blocks = _watched(render(plan.start, plan.end), stop, progress, index)
             thread = threading.Thread(target=_encode_part, args=(blocks, path, encoding, name, stop, failures),

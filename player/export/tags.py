@@ -21,7 +21,9 @@ from mutagen.wave import WAVE
 
 from player.errors import ExportError
 from player.export.chaporder import order_chapters, wave_tag_offset
+from player.export.formats import Format
 from player.export.images import image_mime
+from player.script.model import Chapter
 from player.userfiles import MAX_COVER_BYTES, UserFileError, read_regular
 
 GENRE = "Meditation"
@@ -40,15 +42,6 @@ def default_cover() -> Path:
 
 
 @dataclass(frozen=True)
-class Chapter:
-    """A named section of the file, in milliseconds."""
-
-    start_ms: int
-    end_ms: int
-    title: str
-
-
-@dataclass(frozen=True)
 class Metadata:
     """Everything the file says about itself."""
 
@@ -62,11 +55,11 @@ class Metadata:
     chapters: tuple[Chapter, ...] = field(default_factory=tuple)
 
 
-def write_metadata(path: Path, format_name: str, metadata: Metadata) -> None:
+def write_metadata(path: Path, fmt: Format, metadata: Metadata) -> None:
     """Write tags, cover and chapters into an encoded file of the given format."""
-    writers = {"mp3": _write_id3, "wav": _write_wave, "m4a": _write_mp4, "ogg": _write_opus, "flac": _write_flac}
+    writers = {"id3": _write_id3, "wave": _write_wave, "mp4": _write_mp4, "opus": _write_opus, "flac": _write_flac}
     try:
-        writers[format_name](path, metadata)
+        writers[fmt.tags](path, metadata)
     except (MutagenError, OSError) as error:
         raise ExportError(f"cannot write the tags of {path.name}: {error}") from None
 
@@ -80,7 +73,7 @@ def ffmetadata_chapters(chapters: tuple[Chapter, ...], lead_in: str = "") -> str
     """
     lines = [";FFMETADATA1"]
     if chapters and chapters[0].start_ms > 0:
-        chapters = (Chapter(0, chapters[0].start_ms, lead_in or "Opening"), *chapters)
+        chapters = (Chapter(lead_in or "Opening", start=0, end=chapters[0].start), *chapters)
     for chapter in chapters:
         title = chapter.title.replace("\\", "\\\\")
         for special in "=;#\n":

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from player import SAMPLE_RATE
-from player.errors import PlayerError, UsageError
+from player.errors import ChapterError, PlayerError
 from player.live.transport import LiveSession
 from player.render.loudness import integrated_loudness
 from player.script.library import builtin_folder
@@ -39,7 +39,7 @@ def exit_script(script: Script) -> tuple[Script, tuple[Step, ...]]:
 
 
 def chapter_start(timeline: Timeline, wanted: str | None) -> int:
-    """The sample where --from CHAPTER starts: by number (1-based) or by title."""
+    """The sample where a chapter starts: by number (1-based) or by title."""
     if wanted is None:
         return 0
     chapters = timeline.chapters
@@ -50,8 +50,8 @@ def chapter_start(timeline: Timeline, wanted: str | None) -> int:
             return chapter.start
     titles = [chapter.title for chapter in chapters]
     if not titles:
-        raise UsageError("--from needs chapters, and this practice has none")
-    raise UsageError(f"no chapter '{wanted}'{did_you_mean(wanted, titles)}; chapters: "
+        raise ChapterError("this practice has no chapters to start from")
+    raise ChapterError(f"no chapter '{wanted}'{did_you_mean(wanted, titles)}; chapters: "
                      + ", ".join(f"{n} {t}" for n, t in enumerate(titles, 1)))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import copy
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -17,6 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from player import SAMPLE_RATE
+from player.live.controls import Command as Command  # where keys, live play and tests have long found it
+from player.live.controls import Phase, Queued, Update
 from player.render.mixer import CHANNELS, Block, Mixer
 from player.sounds import chime, feedback
 from player.timeline.layout import Timeline, delayed
@@ -36,22 +37,6 @@ RESTART_WINDOW = 3.0
 HOLD_SECONDS = 120.0
 """While the rest of a cold start is being made, the opening plays on past its last step for up
 to this long (the bed goes on, a chime rings out) before it waits in silence."""
-
-
-class Command(enum.Enum):
-    """What a listener can ask for."""
-
-    PAUSE = "pause"
-    NEXT = "next"
-    PREVIOUS = "previous"
-    VOICE_UP = "voice up"
-    VOICE_DOWN = "voice down"
-    AMBIENT_UP = "ambient up"
-    AMBIENT_DOWN = "ambient down"
-    STATUS = "status"
-    END = "end"
-    SAFE_EXIT = "safe exit"
-    INTERRUPT = "interrupt"
 
 
 @dataclass
@@ -115,7 +100,7 @@ class LiveSession:
         """(step index, frames) of quiet inserted before a step while a cold start waited for it."""
         self.deck = Mixer(timeline if complete else _held(timeline))
         self.position = start
-        self.phase = "settle" if settle > 0 else "main"
+        self.phase = Phase.SETTLE if settle > 0 else Phase.MAIN
         self.settle_left = int(settle * SAMPLE_RATE)
         self.paused = False
         self.pausing = False
@@ -128,14 +113,14 @@ class LiveSession:
         self.after_fade: Callable[[], None] | None = None
         self.finished = False
         self.status_voice = status_voice
-        self.commands: collections.deque[tuple[Command | str, object]] = collections.deque()
+        self.commands: collections.deque[Queued] = collections.deque()
         self.exit_wanted = False
         self.complete = complete
         """False while the timeline is only the session's opening and the rest is being made."""
         self.problem: str | None = None
         self.log: list[str] = []
         """What happened, in order, for tests and for a status line."""
-        self.applied: list[tuple[Command | str, object]] = []
+        self.applied: list[Queued] = []
         """The commands the last block applied (live play re-applies them when it rewinds)."""
 
     # -- from any thread ------------------------------------------------------------------------
@@ -146,19 +131,19 @@ class LiveSession:
 
     def swap(self, timeline: Timeline, complete: bool = True) -> None:
         """Queue a longer timeline (the whole session, unless not `complete`) to replace the opening."""
-        self.commands.append(("swap", (timeline, complete)))
+        self.commands.append((Update.SWAP, (timeline, complete)))
 
     def set_exit(self, timeline: Timeline) -> None:
         """Queue the safe exit's timeline, when it was made after play began."""
-        self.commands.append(("exit", timeline))
+        self.commands.append((Update.SET_EXIT, timeline))
 
     def abandon(self, problem: str) -> None:
         """The rest of the session could not be made: end after the opening, saying why."""
-        self.commands.append(("abandon", problem))
+        self.commands.append((Update.ABANDON, problem))
 
     def speak(self, clip: Clip) -> None:
         """Queue spoken feedback (a status line) to play over the session, which ducks under it."""
-        self.commands.append(("speak", clip))
+        self.commands.append((Update.SPEAK, clip))
 
     # -- on the feeder thread -------------------------------------------------------------------
 
@@ -196,7 +181,7 @@ class LiveSession:
         state["log"] = list(self.log)
         return state
 
-    def rewind(self, state: dict[str, object], commands: list[tuple[Command | str, object]]) -> None:
+    def rewind(self, state: dict[str, object], commands: list[Queued]) -> None:
         """Back to a snapshot; `commands` (applied since) are applied again at the next block."""
         vars(self).update(state)
         # A status line was asked for already (its speech arrives as its own command).
@@ -208,23 +193,23 @@ class LiveSession:
         if self.finished:
             return None
         block = np.zeros((frames, CHANNELS), dtype=np.float32)
-        if self.phase == "settle":
+        if self.phase is Phase.SETTLE:
             self.settle_left -= frames
             if self.settle_left <= 0:
-                self.phase = "main"
+                self.phase = Phase.MAIN
         elif not self.paused:
             self._render_program(block, frames)
         self._mix_overlays(block, frames)
         if self.program.settled and self.after_fade is not None:
             action, self.after_fade = self.after_fade, None
             action()
-        if self.phase == "done" and not self.overlays:
+        if self.phase is Phase.DONE and not self.overlays:
             self.finished = True
         return block
 
     def _render_program(self, block: Block, frames: int) -> None:
         """The practice itself, with fades and ducking, advancing the play head."""
-        if self.phase == "done":
+        if self.phase is Phase.DONE:
             return
         # The voice fade moves once a block: fine-grained enough at about 23 ms a block.
         self.voice_fade.advance(frames)
@@ -237,7 +222,7 @@ class LiveSession:
         if not self.complete and self.position >= self.deck.length:
             # Past the opening before the rest is ready: quiet until it arrives, then go on.
             self.position = self.deck.length
-        elif self.position >= self.deck.length and self.phase in ("main", "exit", "ending"):
+        elif self.position >= self.deck.length and self.phase in (Phase.MAIN, Phase.EXIT, Phase.ENDING):
             self._done()
 
     def _mix_overlays(self, block: Block, frames: int) -> None:
@@ -256,48 +241,47 @@ class LiveSession:
 
     # -- commands ---------------------------------------------------------------------------------
 
-    def _apply_commands(self) -> list[tuple[Command | str, object]]:
+    def _apply_commands(self) -> list[Queued]:
         """Everything queued since the last block; the commands applied, in order."""
-        applied: list[tuple[Command | str, object]] = []
+        applied: list[Queued] = []
         while self.commands:
             command, argument = self.commands.popleft()
             applied.append((command, argument))
-            if command == "speak":
-                assert isinstance(argument, np.ndarray)
-                self.overlays.append(_Overlay(argument, ducks=True))
-                self.duck.go(STATUS_DUCK, 0.2)
-                continue
-            if command == "swap":
-                assert isinstance(argument, tuple)
-                self._swap(*argument)
-                continue
-            if command == "exit":
-                assert isinstance(argument, Timeline)
-                self.exit_timeline = argument
-                if self.exit_wanted and self.paused and self.phase != "exit":
-                    self._enter_exit()
-                continue
-            if command == "abandon":
-                self.problem = str(argument)
-                self.complete = True
-                if self.phase != "exit":
-                    self.deck = Mixer(self.timeline)  # end after the opening, not after its wait
-                continue
-            assert isinstance(command, Command)
-            if self.phase == "done" and command is not Command.INTERRUPT:
-                continue
-            self.log.append(command.value)
-            self._handle(command)
+            if isinstance(command, Update):
+                self._update(command, argument)
+            elif self.phase is not Phase.DONE or command is Command.INTERRUPT:
+                self.log.append(command.value)
+                self._handle(command)
         return applied
+
+    def _update(self, update: Update, argument: object) -> None:
+        """One thing the program queued."""
+        if update is Update.SPEAK:
+            assert isinstance(argument, np.ndarray)
+            self.overlays.append(_Overlay(argument, ducks=True))
+            self.duck.go(STATUS_DUCK, 0.2)
+        elif update is Update.SWAP:
+            assert isinstance(argument, tuple)
+            self._swap(*argument)
+        elif update is Update.SET_EXIT:
+            assert isinstance(argument, Timeline)
+            self.exit_timeline = argument
+            if self.exit_wanted and self.paused and self.phase is not Phase.EXIT:
+                self._enter_exit()
+        elif update is Update.ABANDON:
+            self.problem = str(argument)
+            self.complete = True
+            if self.phase is not Phase.EXIT:
+                self.deck = Mixer(self.timeline)  # end after the opening, not after its wait
 
     def _handle(self, command: Command) -> None:
         """One command."""
         if command is Command.INTERRUPT:
             self.overlays.clear()
             self._fade_then(INTERRUPT_FADE, self._done)
-            if self.paused or self.phase == "settle":
+            if self.paused or self.phase is Phase.SETTLE:
                 self._done()
-        elif self.phase == "ending":
+        elif self.phase is Phase.ENDING:
             return  # the gentle end is under way; only Ctrl-C cuts it short
         elif command is Command.PAUSE:
             self._toggle_pause()
@@ -324,7 +308,7 @@ class LiveSession:
         that much quiet where the opening ended: what was heard is not repeated or skipped.
         """
         self.complete = complete
-        if self.phase == "exit":
+        if self.phase is Phase.EXIT:
             return
         for index, frames in self.delays:  # the quiet already heard, in every later timeline too
             timeline = delayed(timeline, _step_start(timeline, index), frames)
@@ -351,7 +335,7 @@ class LiveSession:
 
     def _toggle_pause(self) -> None:
         """Pause with a low tone and a fade; resume with a high tone and a fade in."""
-        if self.phase == "settle":
+        if self.phase is Phase.SETTLE:
             return
         if self.paused or self.pausing:
             self.paused = self.pausing = False
@@ -396,7 +380,7 @@ class LiveSession:
         """The voice stops, the bed fades away, a closing chime rings, and the session ends."""
         bed = self.deck.timeline.ambient.sound is not None
         fade = END_AMBIENT_FADE if bed else 1.0
-        self.phase = "ending"
+        self.phase = Phase.ENDING
         self.paused = False
         self.voice_fade.go(0.0, END_VOICE_FADE)  # the voice stops; the bed keeps fading out
         self.program.go(0.0, fade)
@@ -409,7 +393,7 @@ class LiveSession:
 
     def _safe_exit(self) -> None:
         """Cut to the reorientation steps (once they are ready, on a cold start)."""
-        if self.phase == "exit" or self.exit_wanted:
+        if self.phase is Phase.EXIT or self.exit_wanted:
             return
         self.exit_wanted = True
         self._fade_then(PAUSE_FADE, self._enter_exit)
@@ -421,13 +405,13 @@ class LiveSession:
             return
         self.deck = Mixer(self.exit_timeline)
         self.position = 0
-        self.phase = "exit"
+        self.phase = Phase.EXIT
         self.paused = False
         self.program.go(1.0, SEEK_FADE)
 
     def _done(self) -> None:
         """Nothing more from the program; the session ends when feedback sounds have played."""
-        self.phase = "done"
+        self.phase = Phase.DONE
         self.log.append("done")
 
 

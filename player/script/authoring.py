@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from player.errors import UsageError
+from player.errors import RequestError
 from player.script import schema
 from player.script.durations import format_duration
 from player.script.jsonschema import shipped_schema_path
@@ -21,7 +21,7 @@ TEMPLATES = {
 def template_text(template: str, title: str) -> str:
     """A new script's text from a template, with its title and the schema path for editors."""
     if template not in TEMPLATES:
-        raise UsageError(f"unknown template '{template}': choose one of {', '.join(TEMPLATES)}")
+        raise RequestError(f"unknown template '{template}': choose one of {', '.join(TEMPLATES)}")
     text = (Path(__file__).resolve().parent / "templates" / f"{template}.yaml").read_text(encoding="utf-8")
     quoted = title.replace('"', "'")
     return text.replace("__TITLE__", f'"{quoted}"').replace("__SCHEMA__", shipped_schema_path().as_uri())
@@ -40,7 +40,7 @@ def copy_text(builtin: str) -> str:
 
     names = builtin_names()
     if builtin not in names:  # a name from the list only: never a path
-        raise UsageError(f"no built-in practice called '{builtin}'{did_you_mean(builtin, names)}; "
+        raise RequestError(f"no built-in practice called '{builtin}'{did_you_mean(builtin, names)}; "
                          "`practice list` shows them")
     text = (builtin_folder() / f"{builtin}.yaml").read_text(encoding="utf-8")
     return (f"# yaml-language-server: $schema={shipped_schema_path().as_uri()}\n"
@@ -54,9 +54,9 @@ def new_script(name: str, template: str = "blank", folder: Path = Path("."), for
     path = folder / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
     text = copy_text(builtin) if builtin is not None else template_text(template, title_from_name(name))
     if path.exists() and not force:
-        raise UsageError(f"{path} already exists; choose another name, or add --force to replace it")
+        raise RequestError(f"{path} already exists; choose another name", subject="overwrite")
     if not path.parent.is_dir():
-        raise UsageError(f"the folder {path.parent} does not exist")
+        raise RequestError(f"the folder {path.parent} does not exist")
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -65,13 +65,14 @@ def timer_script(duration: float, bells_every: float | None = None, ambient: str
                  chime: str = "bowl") -> Script:
     """A silent sit: a chime, `duration` of quiet (a chime every `bells_every`), a closing chime."""
     if not 1.0 <= duration <= schema.MAX_SESSION_SECONDS:
-        raise UsageError(f"a timer lasts between 1 s and {format_duration(schema.MAX_SESSION_SECONDS)}")
+        raise RequestError(f"a timer lasts between 1 s and {format_duration(schema.MAX_SESSION_SECONDS)}")
     if bells_every is not None and not 1.0 <= bells_every < duration:
-        raise UsageError("--bells-every must be at least 1 s and shorter than the timer")
+        raise RequestError("the time between bells must be at least 1 s and shorter than the timer",
+                           subject="bells_every")
     # Built here, not loaded from a file, so the names get the loader's check here.
     for sound, names, what in ((ambient, BEDS, "bed"), (chime, CHIMES, "chime")):
         if sound is not None and sound not in names:
-            raise UsageError(f"unknown {what} '{sound}': choose one of {', '.join(names)}")
+            raise RequestError(f"unknown {what} '{sound}': choose one of {', '.join(names)}")
     where = Where("timer")
     steps: list[Step] = [Chime(sound=chime, where=where)]
     left = duration

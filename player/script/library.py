@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from player.errors import PlayerError, UsageError
+from player.errors import PlayerError, RequestError
 from player.script.loader import did_you_mean, load_script
 
 SAFETY_NOTE = (
@@ -50,7 +50,7 @@ def resolve_script(name_or_path: str) -> Path:
     if builtin.exists():
         return builtin
     names = builtin_names()
-    raise UsageError(
+    raise RequestError(
         f"no script file or built-in practice called '{name_or_path}'"
         f"{did_you_mean(name_or_path, names)}; `practice list` shows the built-in ones"
     )

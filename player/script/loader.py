@@ -12,7 +12,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from player.errors import Problem, ScriptError, UsageError
+from player.errors import LengthError, Problem, ScriptError, VariableError
 from player.export.images import image_mime
 from player.script import schema
 from player.script.durations import format_duration, parse_duration
@@ -65,21 +65,22 @@ def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
 
 
 def parse_set_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """KEY=VALUE strings from --set into a dict; a malformed one is a usage error."""
+    """KEY=VALUE strings (values given from outside a script) into a dict; a malformed one is a VariableError."""
     result: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not _VAR_NAME.match(key):
-            raise UsageError(f"--set takes KEY=VALUE (for example --set name=Sam), not '{printable(pair)}'")
+            raise VariableError(f"a variable is given as NAME=VALUE, as in name=Sam, not '{printable(pair)}'")
         bad = control_problem(value)
         if bad is not None:
-            raise UsageError(f"--set {key}: the value {bad}")
+            raise VariableError(f"the value given for {key} {bad}")
         if len(value) > MAX_SET_CHARS:
-            raise UsageError(f"--set {key}: the value is {len(value):,} characters; the limit is {MAX_SET_CHARS:,}")
+            raise VariableError(f"the value given for {key} is {len(value):,} characters; "
+                                f"the limit is {MAX_SET_CHARS:,}")
         problem = support_problem(value) if key == SUPPORT_VAR else None
         if problem is not None:
-            raise UsageError(f"--set {SUPPORT_VAR}: {problem}")
+            raise VariableError(f"the value given for {SUPPORT_VAR}: {problem}")
         result[key] = value
     return result
 
@@ -225,7 +226,7 @@ class _Builder:
                 return self.vars[var] if grown[0] <= schema.MAX_TEXT_CHARS else ""
             hint = did_you_mean(var, list(self.vars))
             missing.append(f"unknown variable '{{{var}}}'{hint}: define it under vars: or "
-                           f"give --set {var}=VALUE")
+                           "give it a value when the script is run")
             return token
 
         filled = _TEMPLATE.sub(substitute, text)
@@ -335,7 +336,7 @@ class _Builder:
         text = self.vars.get(SUPPORT_VAR, "")
         problem = support_problem(text)
         if problem is not None:
-            given = " (given with --set)" if SUPPORT_VAR in self.overrides.vars else ""
+            given = " (given from outside the script)" if SUPPORT_VAR in self.overrides.vars else ""
             self.problem(node if node is not None else root, problem + given)
             return ""
         return text
@@ -366,7 +367,7 @@ class _Builder:
             bad = control_problem(value) or (None if len(value) <= MAX_SET_CHARS else
                                             f"is {len(value):,} characters; the limit is {MAX_SET_CHARS:,}")
             if bad is not None:
-                self.problems.append(Problem(self.display, 0, 0, f"--set {key}: the value {bad}"))
+                self.problems.append(Problem(self.display, 0, 0, f"the value given for {key} {bad}"))
                 continue
             values[key] = value
         return values
@@ -387,8 +388,8 @@ class _Builder:
             # support is always known: every practice speaks it at the close when it is given.
             if name not in known and name != SUPPORT_VAR:
                 offer = f"; its variables: {', '.join(known)}" if known else "; it has no variables"
-                self.problems.append(Problem(self.display, 0, 0, f"--set {name}: this script has no variable "
-                                             f"'{name}'{did_you_mean(name, known)}{offer}"))
+                self.problems.append(Problem(self.display, 0, 0, f"a value is given for {name}, but this script "
+                                             f"has no variable '{name}'{did_you_mean(name, known)}{offer}"))
 
     def durations(self, node: Node, what: str) -> tuple[float, ...]:
         """A list of durations (the length variants a script declares)."""
@@ -650,12 +651,12 @@ class _Builder:
     def apply_overrides(self, script: Script) -> Script:
         """Command-line values win over the file's (checked by the same rule as the file's)."""
         o = self.overrides
-        for option, given in (("--length", o.length), ("--pace", o.pace), ("--rate", o.rate)):
-            spec = schema.OPTION_FIELDS[option]
+        for name, given in (("length", o.length), ("pace", o.pace), ("rate", o.rate)):
+            spec = schema.OPTION_FIELDS[f"--{name}"]
             show = format_duration if spec.kind == "duration" else str
             problem = None if given is None else schema.number_problem(given, spec, show)
             if problem is not None:
-                raise UsageError(f"{option} {problem}")
+                raise LengthError(f"the {name} {problem}", subject=name)
         voice = script.voice
         if o.engine is not None:
             voice = replace(voice, engine=o.engine)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from player import SAMPLE_RATE
+
 
 @dataclass(frozen=True)
 class Where:
@@ -74,10 +76,28 @@ class Pause:
 
 @dataclass(frozen=True)
 class Chapter:
-    """The start of a named section: a chapter in exports, a skip point live."""
+    """A named section: a chapter in exports, a skip point live.
+
+    One type from the script to the file's tags: the loader gives its title and where it is
+    written, the timeline places it (`start` and `end`), the tags write it in milliseconds.
+    """
 
     title: str
-    where: Where
+    where: Where = Where("")
+    start: int = 0
+    """The sample it starts at, once placed in a session (SAMPLE_RATE)."""
+    end: int = 0
+    """The sample the next chapter starts at, or the session's end, once placed."""
+
+    @property
+    def start_ms(self) -> int:
+        """Where it starts, in whole milliseconds (as tags hold chapters)."""
+        return round(self.start * 1000 / SAMPLE_RATE)
+
+    @property
+    def end_ms(self) -> int:
+        """Where it ends, in whole milliseconds."""
+        return round(self.end * 1000 / SAMPLE_RATE)
 
 
 @dataclass(frozen=True)

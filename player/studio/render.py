@@ -17,6 +17,7 @@ from typing import Any
 
 import soundfile
 
+from player.atomic import staged
 from player.errors import PlayerError
 from player.export import ExportOptions, export, metadata_for, work_for
 from player.export.formats import FORMATS
@@ -226,7 +227,7 @@ class Renderer:
             timeline = compile_timeline(script, speaker, progress=job.advance)
             mixer = Mixer(timeline)
             options = ExportOptions(format=fmt, transcripts=transcripts, overwrite=True)
-            job.start(f"Writing {target.name}", work_for(mixer, options))
+            job.start(f"Writing {target.name}", work_for(mixer.timeline, options))
             result = export(mixer, target, options, metadata_for(script, timeline), job.advance)
             job.seconds = result.seconds
             rate = timeline.sample_rate
@@ -279,7 +280,6 @@ class Renderer:
         if not len(samples) or len(samples) / rate > MAX_CLIP_SECONDS:
             raise StudioError(f"a clip must have sound and last at most {MAX_CLIP_SECONDS // 60} minutes")
         relative, path = self.workspace.clip_path(label)
-        staged = path.with_name(f".{path.name}.tmp")
-        soundfile.write(str(staged), samples, rate, subtype="PCM_16", format="WAV")
-        staged.replace(path)
+        with staged(path) as temporary:
+            soundfile.write(str(temporary), samples, rate, subtype="PCM_16", format="WAV")
         return relative

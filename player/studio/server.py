@@ -10,7 +10,7 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
-from player.errors import UsageError
+from player.errors import RequestError
 from player.studio.app import create_app
 from player.studio.render import Renderer, SpeakerFor, Speakers
 from player.studio.workspace import Workspace
@@ -25,8 +25,8 @@ def bind(port: int) -> socket.socket:
         sock.bind((HOST, port))
     except OSError as error:
         sock.close()
-        raise UsageError(f"cannot listen on {HOST}:{port} ({error.strerror or error}); "
-                         "choose another --port, or leave it out for a free one") from None
+        raise RequestError(f"cannot listen on {HOST}:{port} ({error.strerror or error}); "
+                           "choose another port, or none for a free one", subject="port") from None
     sock.listen(64)
     sock.set_inheritable(True)
     return sock

@@ -7,12 +7,11 @@ paths, `..`, and anything that resolves (through symlinks) outside the folder.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from player.atomic import write_bytes
 from player.errors import PlayerError
 from player.script.authoring import TEMPLATES, template_text, title_from_name
 from player.script.library import builtin_folder, builtin_names
@@ -56,13 +55,9 @@ def version_of(data: bytes) -> str:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write beside the target, then rename over it: a reader never sees half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".studio-", suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
+        write_bytes(path, data)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise StudioError(f"cannot write {path.name}: {error.strerror or error}") from None
 
 

@@ -88,14 +88,8 @@ class StepMark:
     kind: str
     label: str
     where: Where
-
-
-@dataclass(frozen=True)
-class ChapterMark:
-    """A named section starting at a sample."""
-
-    start: int
-    title: str
+    written: float | None = None
+    """A flexible pause's seconds as written (its `length` is what solving made of them); else None."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +119,8 @@ class Timeline:
     sounds: tuple[Sound, ...]
     clips: Mapping[str, Clip]
     steps: tuple[StepMark, ...]
-    chapters: tuple[ChapterMark, ...]
+    chapters: tuple[Chapter, ...]
+    """In order, each placed: from its start to the next one's (the last to the session's end)."""
     cues: tuple[Cue, ...]
     ambient: AmbientSettings
     bed_changes: tuple[BedChange, ...]
@@ -161,7 +156,7 @@ class _CueEvent:
 
 @dataclass(frozen=True)
 class _ChapterEvent:
-    title: str
+    chapter: Chapter
 
 
 @dataclass(frozen=True)
@@ -194,6 +189,7 @@ class _StepRange:
     where: Where
     first: int
     end: int = 0
+    written: float | None = None
 
 
 ClipSource = Callable[[SpeechRequest], Clip]
@@ -241,7 +237,8 @@ class _Layout:
                 for _ in range(step.count):
                     self.walk(step.steps)
                 continue
-            record = _StepRange(_kind(step), _label(step), step.where, len(self.spans))
+            written = step.seconds if isinstance(step, Pause) and step.flexible else None
+            record = _StepRange(_kind(step), _label(step), step.where, len(self.spans), written=written)
             self.steps.append(record)
             self.step(step)
             record.end = len(self.spans)
@@ -254,7 +251,7 @@ class _Layout:
         elif isinstance(step, Pause):
             self.pause(step, pace)
         elif isinstance(step, Chapter):
-            self.marker(_ChapterEvent(step.title))
+            self.marker(_ChapterEvent(step))
         elif isinstance(step, Chime):
             clip = self.chime_clip(step.sound, step.where)
             if clip is not None:
@@ -510,7 +507,7 @@ def delayed(timeline: Timeline, at: int, frames: int) -> Timeline:
         steps=tuple(replace(mark, start=later(mark.start),
                             length=mark.length + frames if mark.start < at < mark.start + mark.length else mark.length)
                     for mark in timeline.steps),
-        chapters=tuple(replace(mark, start=later(mark.start)) for mark in timeline.chapters),
+        chapters=tuple(replace(mark, start=later(mark.start), end=later(mark.end)) for mark in timeline.chapters),
         cues=tuple(replace(cue, start=later(cue.start), end=later(cue.start) + cue.end - cue.start)
                    for cue in timeline.cues),
         bed_changes=tuple(replace(change, start=later(change.start)) for change in timeline.bed_changes),
@@ -608,7 +605,7 @@ def _place(script: Script, layout: _Layout, total: int, estimated: bool) -> Time
     """Absolute positions for every span's events."""
     starts = np.concatenate(([0], np.cumsum([span.samples for span in layout.spans]))).astype(int)
     sounds: list[Sound] = []
-    chapters: list[ChapterMark] = []
+    chapters: list[Chapter] = []
     cues: list[Cue] = []
     beds: list[BedChange] = []
     for span, start in zip(layout.spans, starts, strict=False):
@@ -619,17 +616,19 @@ def _place(script: Script, layout: _Layout, total: int, estimated: bool) -> Time
             elif isinstance(event, _CueEvent):
                 cues.append(Cue(at, at + event.length, event.text))
             elif isinstance(event, _ChapterEvent):
-                chapters.append(ChapterMark(at, event.title))
+                chapters.append(replace(event.chapter, start=at))
             else:
                 beds.append(BedChange(at, event.sound, event.crossfade))
     marks = tuple(
-        StepMark(int(starts[r.first]), int(starts[r.end] - starts[r.first]), r.kind, r.label, r.where)
+        StepMark(int(starts[r.first]), int(starts[r.end] - starts[r.first]), r.kind, r.label, r.where, r.written)
         for r in layout.steps
     )
     sounds.sort(key=lambda sound: sound.start)
+    ends = [chapter.start for chapter in chapters[1:]] + [total]
     return Timeline(
         title=script.title, length=total, sounds=tuple(sounds), clips=layout.clips, steps=marks,
-        chapters=tuple(chapters), cues=tuple(cues), ambient=script.ambient, bed_changes=tuple(beds),
+        chapters=tuple(replace(chapter, end=end) for chapter, end in zip(chapters, ends, strict=False)),
+        cues=tuple(cues), ambient=script.ambient, bed_changes=tuple(beds),
         estimated=estimated,
     )
 
@@ -655,7 +654,7 @@ def _label(step: Step) -> str:
     if isinstance(step, Say):
         return step.text
     if isinstance(step, Pause):
-        return format_duration(step.seconds) + (" (flexible)" if step.flexible else "")
+        return format_duration(step.seconds)
     if isinstance(step, Chapter):
         return step.title
     if isinstance(step, Chime):

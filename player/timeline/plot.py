@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from player.atomic import staged
 from player.errors import ExportError, MissingDependency
 from player.render.ambient import plan_ambient
 from player.script.durations import format_duration
@@ -56,13 +56,12 @@ def plot_timeline(timeline: Timeline, path: Path) -> Path:
         level.set_yticks([])
     level.set_xlabel("minutes")
     level.set_xlim(0, max(minutes, 1 / 60))
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part{path.suffix}")
     try:
-        figure.savefig(temporary, dpi=110)
-        os.replace(temporary, path)
+        with staged(path) as temporary:
+            # The format from the name asked for: the temporary's own ending says nothing.
+            figure.savefig(temporary, dpi=110, format=path.suffix.lstrip(".") or "png")
     except (OSError, ValueError) as error:
         raise ExportError(f"cannot write {path}: {error}") from None
     finally:
         plt.close(figure)
-        temporary.unlink(missing_ok=True)
     return path

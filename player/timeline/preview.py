@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from player import SAMPLE_RATE
-from player.errors import UsageError
+from player.errors import RequestError
 from player.script.loader import did_you_mean
 from player.script.model import AmbientSettings
 from player.sounds import BEDS, CHIMES, chime, is_builtin_bed, is_builtin_chime
@@ -28,5 +28,5 @@ def preview_timeline(name: str) -> Timeline:
         return Timeline(title=f"{name} (bed)", length=int(PREVIEW_SECONDS * SAMPLE_RATE), sounds=(),
                         clips={}, steps=(), chapters=(), cues=(), ambient=ambient, bed_changes=())
     known = (*BEDS, *CHIMES)
-    raise UsageError(f"no bed or chime called '{name}'{did_you_mean(name, known)}; "
+    raise RequestError(f"no bed or chime called '{name}'{did_you_mean(name, known)}; "
                      "`practice sounds` lists them, or give an audio file's path")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.errors import UsageError
+from player.errors import RequestError
 from player.script.schema import ENGINES
 from player.voices.base import Engine
 from player.voices.piper import BUNDLED_NAMES, INSTALL_HINT, is_voice_path, piper_missing
@@ -25,13 +25,13 @@ def choose_engine(name: str, voice: str | None = None) -> EngineChoice:
     A voice that is a path to a Piper `.onnx` file needs piper, whatever `auto` would pick.
     """
     if name not in ENGINES:
-        raise UsageError(f"unknown engine '{name}': choose one of {', '.join(ENGINES)}")
+        raise RequestError(f"unknown engine '{name}': choose one of {', '.join(ENGINES)}")
     if name == "piper" or (name == "auto" and is_voice_path(voice)):
         from player.voices.piper import PiperEngine
 
         return EngineChoice(PiperEngine())
     if is_voice_path(voice):
-        raise UsageError(f"the voice {voice} is a Piper voice file: use it with 'engine: piper' (or auto)")
+        raise RequestError(f"the voice {voice} is a Piper voice file: use it with 'engine: piper' (or auto)")
     if name == "auto":
         missing = piper_missing()
         if missing is None:
