@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import player
-from player.cli.commands import _message, cli
+from player.cli.app import error_message
+from player.cli.commands import cli
 from player.errors import ChapterError, ExportError, FormatError, LengthError, PlayerError, VariableError
 from player.export import ExportOptions, check_targets
 from player.export.formats import FORMATS, encoding_for, format_for
@@ -72,7 +73,7 @@ def test_core_errors_say_what_was_asked_for(write_script: WriteScript, tmp_path:
     (PlayerError("the cache folder is a file"), "the cache folder is a file"),
 ])
 def test_the_cli_names_the_option_that_carried_the_value(error: PlayerError, shown: str) -> None:
-    assert _message(error) == shown
+    assert error_message(error) == shown
 
 
 def test_the_cli_shows_the_option_with_the_cores_words(write_script: WriteScript, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ WriteScript = Callable[..., Path]
 
 @pytest.fixture(autouse=True)
 def no_hang() -> Iterator[None]:
-    """A test that blocks on a FIFO fails after 120 s instead of hanging the run (generous: a loaded machine is slow, never stuck)."""
+    """A test that blocks on a FIFO fails after 120 s instead of hanging (a loaded machine is slow, not stuck)."""
     def stop(signum: int, frame: object) -> None:
         raise TimeoutError("blocked: a FIFO or device was opened for reading")
 
