@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import player.cli.commands
+import player.cli.exporting
+import player.cli.options
 from player.cli.commands import cli
 from player.export import ExportOptions, export, work_for
 from player.export.master import speech_spans
@@ -79,8 +80,9 @@ def test_a_batch_bar_rises_evenly_to_its_total(write_script: WriteScript, tmp_pa
         bars.append((total, seen))
         yield seen.append
 
-    monkeypatch.setattr(player.cli.commands, "_progress", recorded)
-    monkeypatch.setattr(player.cli.commands, "_speaker", lambda script: fake_speaker)
+    monkeypatch.setattr(player.cli.exporting, "progress_bar", recorded)
+    monkeypatch.setattr(player.cli.exporting, "speaker_for", lambda script: fake_speaker)
+    monkeypatch.setattr(player.cli.options, "speaker_for", lambda script: fake_speaker)
     first = write_script(SCRIPT, "first.yaml")
     second = write_script(SCRIPT.replace("pause: 4", "pause: 40"), "second.yaml")
     result = CliRunner().invoke(cli, ["export", str(first), str(second), "-d", str(tmp_path / "out"),

@@ -43,9 +43,9 @@ def test_rows_carry_times_kinds_and_a_flexible_pause_as_written(write_script: Wr
 
 def test_show_prints_the_rows(write_script: WriteScript, fake_speaker: Speaker,
                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import player.cli.commands
+    import player.cli.options
 
-    monkeypatch.setattr(player.cli.commands, "_speaker", lambda script: fake_speaker)
+    monkeypatch.setattr(player.cli.options, "speaker_for", lambda script: fake_speaker)
     result = CliRunner().invoke(cli, ["show", str(write_script(SCRIPT))])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
