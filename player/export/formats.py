@@ -7,13 +7,10 @@ from pathlib import Path
 
 from player import SAMPLE_RATE
 from player.errors import UsageError
-
-COMMON_RATES = (22_050, 24_000, 32_000, 44_100, 48_000)
-OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)
-BITRATE_RANGE = (32, 320)
-"""kbit/s a user may ask for."""
-TARGET_RANGE = (-30.0, -10.0)
-"""Mastering targets (LUFS integrated) a user may ask for."""
+from player.script.limits import BITRATE_RANGE as BITRATE_RANGE
+from player.script.limits import COMMON_RATES as COMMON_RATES
+from player.script.limits import OPUS_RATES as OPUS_RATES
+from player.script.limits import TARGET_RANGE as TARGET_RANGE
 
 
 @dataclass(frozen=True)
