@@ -1,6 +1,6 @@
 """The performance harness: export speed, memory and live-play CPU, side by side with baselines.
 
-Run: python -m benchmarks [--quick] [--write]
+Run: python -m benchmarks [--quick] [--write]   (needs the `bench` extra: pip install -e '.[bench]')
 
 Every measured command runs in its own process (the way a user runs it), as the only child of
 a small wrapper that reports its peak RSS. Sessions are generated: a chapter every five

@@ -120,9 +120,11 @@ def _cache() -> Check:
 
 
 def _matplotlib() -> Check:
+    from player.timeline.plot import INSTALL_HINT
+
     found = importlib.util.find_spec("matplotlib") is not None
     return Check("matplotlib (show --plot)", found, "installed" if found else "not installed",
-                 "" if found else "pip install matplotlib", essential=False)
+                 "" if found else INSTALL_HINT, essential=False)
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (_python, _ffmpeg, _piper, _system_voice, _portaudio, _devices,

@@ -12,10 +12,8 @@ import os
 import stat
 from pathlib import Path
 
-MAX_AUDIO_BYTES = 1 << 30
-"""The largest audio file read (1 GiB): 30 minutes of 24-bit 96 kHz stereo WAV is about 1 GB."""
-MAX_COVER_BYTES = 20_000_000
-"""A cover image: phone players show a few hundred kilobytes; 20 MB is already absurd."""
+from player.script.limits import MAX_AUDIO_BYTES as MAX_AUDIO_BYTES
+from player.script.limits import MAX_COVER_BYTES as MAX_COVER_BYTES
 
 
 class UserFileError(Exception):

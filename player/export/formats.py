@@ -8,13 +8,11 @@ from typing import Literal
 
 from player import SAMPLE_RATE
 from player.errors import FormatError
+from player.script.limits import BITRATE_RANGE as BITRATE_RANGE
+from player.script.limits import COMMON_RATES as COMMON_RATES
+from player.script.limits import OPUS_RATES as OPUS_RATES
+from player.script.limits import TARGET_RANGE as TARGET_RANGE
 
-COMMON_RATES = (22_050, 24_000, 32_000, 44_100, 48_000)
-OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)
-BITRATE_RANGE = (32, 320)
-"""kbit/s a user may ask for."""
-TARGET_RANGE = (-30.0, -10.0)
-"""Mastering targets (LUFS integrated) a user may ask for."""
 LAME_DELAY_FRAMES = 576
 """LAME's encoder delay: the Info frame a growing MP3 starts with does not yet carry it (the
 muxer rewrites it at the end), so ffmpeg decodes those frames from the pipe (measured: the

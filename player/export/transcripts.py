@@ -2,10 +2,19 @@
 
 Cue times come from the Timeline (where each sentence's audio starts and ends); the text is
 as the author wrote it, with `{vars}` filled in and pause markers removed.
+
+Written here rather than with `srt` and `webvtt-py` (the tests' independent readers): neither
+escapes cue text (webvtt-py writes `<` and `&` as they are, so a reader takes `<slowly>` for
+a tag and drops it), so they would add two runtime dependencies and still need the escaping,
+the one-line rule and the title header done here. What the formats need is small: a cue's text
+on one line (a blank line or a line holding `-->` would end or break a cue; text arrives
+free of control characters), VTT's `&`, `<` and `>` as character references, and clock
+times whose hours simply grow past 99 (a session is at most 4 h anyway).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -35,7 +44,8 @@ def webvtt(timeline: Timeline, title: str) -> str:
     header = "WEBVTT" + (f" - {_one_line(title)}" if title else "")
     blocks = [header]
     for cue in _spoken(timeline.cues):
-        text = _one_line(cue.text).replace("-->", "->")
+        # Character references keep the author's words exact: `a < b`, `R&R` and `-->` read back as written.
+        text = html.escape(_one_line(cue.text), quote=False)
         blocks.append(f"{_clock(cue.start / rate, '.')} --> {_clock(cue.end / rate, '.')}\n{text}")
     return "\n\n".join(blocks) + "\n"
 

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-MAX_SESSION_SECONDS = 4 * 3600.0
-MAX_PAUSE_SECONDS = 3600.0
-MAX_REPEAT = 100
-MAX_TEXT_CHARS = 5_000
-MAX_STEPS = 20_000
-"""Steps after every repeat is unrolled: a guard against nested repeats multiplying."""
+# The format's limits live in player.script.limits; named here too, where the loader finds them.
+from player.script.limits import LEVEL_RANGE as LEVEL_RANGE
+from player.script.limits import MAX_PAUSE_SECONDS as MAX_PAUSE_SECONDS
+from player.script.limits import MAX_REPEAT as MAX_REPEAT
+from player.script.limits import MAX_SESSION_SECONDS as MAX_SESSION_SECONDS
+from player.script.limits import MAX_STEPS as MAX_STEPS
+from player.script.limits import MAX_TEXT_CHARS as MAX_TEXT_CHARS
 
 Kind = Literal[
     "text", "name", "number", "integer", "duration", "bool", "choice", "names", "durations", "vars", "steps",
@@ -76,9 +77,10 @@ VOICE_FIELDS: dict[str, Field] = {
 
 AMBIENT_FIELDS: dict[str, Field] = {
     "sound": Field("name", "a built-in bed, a file path, or none", nullable=True),
-    "level": Field("number", "dB relative to the voice while it speaks", minimum=-60.0, maximum=0.0),
-    "pause_level": Field("number", "dB during pauses", minimum=-60.0, maximum=0.0),
-    "long_silence_level": Field("number", "dB past 20 s of quiet", minimum=-60.0, maximum=0.0),
+    "level": Field("number", "dB relative to the voice while it speaks", minimum=LEVEL_RANGE[0],
+                   maximum=LEVEL_RANGE[1]),
+    "pause_level": Field("number", "dB during pauses", minimum=LEVEL_RANGE[0], maximum=LEVEL_RANGE[1]),
+    "long_silence_level": Field("number", "dB past 20 s of quiet", minimum=LEVEL_RANGE[0], maximum=LEVEL_RANGE[1]),
     "fade_in": Field("duration", "seconds", minimum=0.0, maximum=120.0),
     "fade_out": Field("duration", "seconds", minimum=0.0, maximum=120.0),
 }

@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from player.script.limits import MAX_SUPPORT_CHARS as MAX_SUPPORT_CHARS
 from player.script.model import Pause, Say, Step, Where
 
 SUPPORT_VAR = "support"
 """The variable that holds the support line (`--set support=...`, or the `support:` key)."""
-MAX_SUPPORT_CHARS = 200
-"""A name and a number or two; longer text belongs in the description."""
 INTRODUCTION = "If you would like support after this practice, here is who you can reach."
 _MARKER = re.compile(r"\[\s*pause", re.IGNORECASE)
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-MAX_SET_CHARS = 1_000
-"""The longest --set value: a name or a place, never a whole script."""
+from player.script.limits import MAX_SET_CHARS as MAX_SET_CHARS
 
 
 def describe(char: str) -> str:

@@ -14,13 +14,11 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from player.errors import Problem, ScriptError
+from player.script.limits import MAX_DEPTH as MAX_DEPTH
+from player.script.limits import MAX_EXPANDED_NODES as MAX_EXPANDED_NODES
+from player.script.limits import MAX_FILE_BYTES as MAX_FILE_BYTES
 from player.script.untrusted import control_problem
 from player.userfiles import UserFileError, read_regular
-
-MAX_FILE_BYTES = 1_000_000
-MAX_EXPANDED_NODES = 10_000
-MAX_DEPTH = 50
-"""Nesting of lists and mappings: a script uses under ten levels (repeats inside repeats)."""
 
 _CORE = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}

@@ -24,16 +24,13 @@ from player.audio import resample
 from player.errors import PlayerError
 from player.ffmpeg import ffmpeg_exe
 from player.script.durations import format_duration
-from player.userfiles import MAX_AUDIO_BYTES, UserFileError, check_regular
+from player.script.limits import MAX_AUDIO_BYTES, MAX_CLIP_SECONDS, MAX_COMPRESSED_BYTES
+from player.userfiles import UserFileError, check_regular
 
 Stereo = npt.NDArray[np.float32]
 SNDFILE_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff"}
 
 
-MAX_CLIP_SECONDS = 30 * 60
-"""The longest file used as a clip, chime or bed: a practice's recordings are minutes long."""
-MAX_COMPRESSED_BYTES = 100_000_000
-"""The largest file ffmpeg decodes: 30 minutes at 448 kbit/s (WAV and FLAC go through libsndfile)."""
 PROBE_TIMEOUT = 20.0
 DECODE_TIMEOUT = 120.0
 """Seconds ffmpeg may take: a 30-minute MP3 decodes in a few seconds even on a busy machine."""

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from player.errors import PlayerError, ScriptError
 from player.export.formats import FORMATS
 from player.script.authoring import TEMPLATES
+from player.script.limits import MAX_JSON_BYTES
 from player.script.schema import STEP_FORMS
 from player.sounds import BEDS, CHIMES
 from player.studio import document
@@ -37,7 +38,6 @@ from player.studio.workspace import NotFound, StudioError, Workspace, valid_labe
 STATIC = Path(__file__).resolve().parent / "static"
 ALLOWED_HOSTS = ("127.0.0.1", "localhost")
 COOKIE = "studio_token"
-MAX_JSON_BYTES = 2_000_000
 MAX_KEPT_SOUNDS = 40
 SAFE_METHODS = ("GET", "HEAD")
 Handler = Callable[[Request], Awaitable[Response]]

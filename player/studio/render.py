@@ -24,6 +24,8 @@ from player.export.formats import FORMATS
 from player.render.mixer import Mixer
 from player.script.durations import parse_duration
 from player.script.library import builtin_folder
+from player.script.limits import MAX_CLIP_SECONDS as MAX_CLIP_SECONDS
+from player.script.limits import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES
 from player.script.loader import Overrides, load_script, parse_set_options
 from player.script.model import Script
 from player.script.support import SUPPORT_VAR
@@ -34,8 +36,6 @@ from player.timeline.layout import compile_timeline, speech_requests
 from player.voices import Speaker, choose_engine
 
 SpeakerFor = Callable[[Script], Speaker]
-MAX_UPLOAD_BYTES = 50_000_000
-MAX_CLIP_SECONDS = 30 * 60
 REORIENT = "reorient"
 """The built-in short reorientation a client's batch can include."""
 

@@ -21,6 +21,7 @@ from player.audio import trim_silence
 from player.errors import Problem, ScriptError
 from player.render.loudness import match_loudness
 from player.script.durations import format_duration
+from player.script.limits import FLEXIBLE_PAUSE_MAX_SECONDS, MAX_SESSION_SECONDS
 from player.script.model import (
     AmbientChange,
     AmbientSettings,
@@ -36,7 +37,6 @@ from player.script.model import (
     Step,
     Where,
 )
-from player.script.schema import MAX_SESSION_SECONDS
 from player.script.text import BREATH_PAUSE, InlinePause, breath_groups, split_say
 from player.sounds import (
     breath_tone,
@@ -347,7 +347,8 @@ class _Layout:
             self.spans.append(_Span(length))
             return
         low = step.minimum if step.minimum is not None else step.seconds * DEFAULT_FLEX_MIN
-        high = step.maximum if step.maximum is not None else MAX_SESSION_SECONDS
+        # Without `max`, as if the limit for a single pause were written (docs/script-format.md).
+        high = step.maximum if step.maximum is not None else FLEXIBLE_PAUSE_MAX_SECONDS
         self.spans.append(_Span(length, low=_samples(low * pace),
                                 high=max(_samples(high * pace), length), flexible=True))
 
@@ -533,7 +534,7 @@ def _build(script: Script, steps: Sequence[Step], speech: ClipSource, real_clips
     if total > _samples(MAX_SESSION_SECONDS):
         raise ScriptError([Problem(str(script.source), 0, 0,
                                    f"the session lasts {format_duration(total / SAMPLE_RATE)}; "
-                                   "the limit is 4 h")])
+                                   f"the limit is {format_duration(MAX_SESSION_SECONDS)}")])
     return _place(script, layout, total, estimated=not real_clips)
 
 

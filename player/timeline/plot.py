@@ -12,6 +12,8 @@ from player.render.ambient import plan_ambient
 from player.script.durations import format_duration
 from player.timeline.layout import Timeline
 
+INSTALL_HINT = "pip install 'practice-player[plot]'  (that is: matplotlib)"
+"""matplotlib is the `plot` extra: only `show --plot` and the studio's pacing picture draw."""
 COLORS = {"speech": "#3b6ea5", "recording": "#7a4fa0", "chime": "#c58b2a", "tone": "#6aa56a"}
 
 
@@ -23,7 +25,7 @@ def plot_timeline(timeline: Timeline, path: Path) -> Path:
         matplotlib.use("Agg")  # files only: no screen is needed or wanted
         import matplotlib.pyplot as plt
     except ImportError:
-        raise MissingDependency("Drawing a timeline needs matplotlib.", "pip install matplotlib") from None
+        raise MissingDependency("Drawing a timeline needs matplotlib.", INSTALL_HINT) from None
     rate = timeline.sample_rate
     minutes = timeline.length / rate / 60
     figure, (lane, level) = plt.subplots(
