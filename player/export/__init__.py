@@ -189,9 +189,9 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
     shift = encoder_margin(encoding).loudness_shift if target is not None else 0.0
     trim = 10 ** (-shift / 20)
 
-    def rendering(gain_db: float) -> Render:
+    def rendering(gain_db: float, limit: float = ceiling) -> Render:
         def render(start: int, end: int) -> Iterator[Block]:
-            mixed = mixer.blocks(start, end, gain=10 ** (gain_db / 20), ceiling=ceiling, voice_trim=trim)
+            mixed = mixer.blocks(start, end, gain=10 ** (gain_db / 20), ceiling=limit, voice_trim=trim)
             return _channels(mixed, encoding.channels)
         return render
 
@@ -208,9 +208,13 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
         measured = sum(end - start for start, end in spans or [(0, mixer.length)])
         # Aimed past the target by what this encoder was measured to move speech's loudness.
         aim = target - shift
+        # The unity mix without the limiter (an infinite ceiling): read once, it gives the gain
+        # exactly wherever the limiter will leave the speech alone.
+        unlimited = rendering(0.0, math.inf)
         with counted.phase(MASTERING_PASSES * measured) as step:
-            gain_db, mixed = mastering_gain(_counting(rendering, step), spans, mixer.length,
-                                            mixer.timeline.sample_rate, encoding.channels, aim)
+            gain_db, mixed = mastering_gain(
+                _counting(rendering, step), spans, mixer.length, mixer.timeline.sample_rate, encoding.channels, aim,
+                raw=lambda start, end: _reported(unlimited(start, end), step), ceiling=ceiling)
         with counted.phase(mixer.length) as step:
             final = _encode_measured(rendering(gain_db), mixer.length, temporary, encoding, chapters_file, name,
                                      step, spans)

@@ -25,7 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from player.export.formats import Encoding
-from player.render.loudness import StreamMeter
+from player.render.limiter import LOOKAROUND, TAPS, true_peaks
+from player.render.loudness import HOPS_PER_SECOND, StreamMeter, block_powers, gated_integrated
 from player.render.mixer import Block, Mixer
 
 if TYPE_CHECKING:
@@ -41,6 +42,12 @@ MAX_GAIN_DB = 30.0
 """Never raise a nearly silent session by more than this (it would only raise noise)."""
 TRUE_PEAK_LIMIT = -1.0
 """dBTP no file may pass."""
+LIMITER_REACH = LOOKAROUND
+"""Frames either side of a frame whose true peaks can move the limiter's gain there (its window,
+its smoothing and the peaks' own neighbours, rounded up)."""
+PEAK_SCREEN = 10 ** (-4.0 / 20)
+"""Inter-sample peaks are worked out near samples within 4 dB of a window's loudest, as the
+limiter and the file's meter do."""
 TOLERANCE_LU = 0.3
 """How far a file's speech loudness may be from the target."""
 PEAK_SAFETY_DB = 0.5
@@ -140,24 +147,80 @@ def measure_spans(render: Render, spans: Iterable[Span], rate: int, channels: in
 
 
 def mastering_gain(rendering: Callable[[float], Render], spans: list[Span], length: int, rate: int,
-                   channels: int, aim: float) -> tuple[float, float]:
+                   channels: int, aim: float, raw: Render | None = None,
+                   ceiling: float = math.inf) -> tuple[float, float]:
     """The gain in dB that brings the speech (or, without speech, the whole session) to `aim`,
     through the limiter, and the loudness measured before it.
 
-    Two passes over the speech: at unity, then at the gain that measured; the second reading
-    takes out what the limiter took (a fraction of a dB), and a third confirms where that is not small.
+    Given `raw` (the unity mix without the limiter) and the limiter's linear `ceiling`, the
+    first pass reads it and the true peak around the speech: where the gain it asks for keeps
+    every true peak there under the ceiling, the limiter will not touch the speech, so the
+    reading scaled by that gain is exact and one pass is enough. Otherwise, two passes over the
+    speech: at unity, then at the gain that measured; the second reading takes out what the
+    limiter took (a fraction of a dB), and a third confirms where that is not small.
     """
     measured = spans or [(0, length)]
-    before = measure_spans(rendering(0.0), measured, rate, channels)
-    if not math.isfinite(before):
-        return 0.0, before
-    gain = min(MAX_GAIN_DB, aim - before)
+    if raw is None:
+        before = measure_spans(rendering(0.0), measured, rate, channels)
+        if not math.isfinite(before):
+            return 0.0, before
+        gain = min(MAX_GAIN_DB, aim - before)
+    else:
+        before, hops, peak = unity_reading(raw, measured, length, rate, channels)
+        if not math.isfinite(before):
+            return 0.0, before
+        gain = scaled_gain(hops, rate // HOPS_PER_SECOND, before, aim)
+        # A sliver under the ceiling: the limiter works out the same peaks on the scaled samples,
+        # to rounding.
+        if peak * 10 ** (gain / 20) <= ceiling * (1 - 1e-6):
+            return gain, before
     for _ in range(2):
         reached = measure_spans(rendering(gain), measured, rate, channels)
         if not math.isfinite(reached) or abs(reached - aim) <= 0.02:
             break
         gain = min(MAX_GAIN_DB, gain + aim - reached)
     return gain, before
+
+
+def scaled_gain(hops: npt.NDArray[np.float64], hop: int, before: float, aim: float) -> float:
+    """The gain that brings hops measured at `before` LUFS to `aim`, as a meter would read them
+    scaled by it (the absolute gate may take in more blocks as the gain rises)."""
+    gain = min(MAX_GAIN_DB, aim - before)
+    for _ in range(3):
+        reached = gated_integrated(block_powers(hops * 10 ** (gain / 10), hop))
+        if not math.isfinite(reached) or abs(reached - aim) <= 0.005:
+            break
+        gain = min(MAX_GAIN_DB, gain + aim - reached)
+    return gain
+
+
+def unity_reading(raw: Render, spans: list[Span], length: int, rate: int,
+                  channels: int) -> tuple[float, npt.NDArray[np.float64], float]:
+    """The loudness of the spans in a row (and their 100 ms hops' energies) in the unity mix, and
+    the highest true peak within the limiter's reach of them (linear).
+
+    The limiter's gain at a frame depends on the true peaks within LIMITER_REACH of it, so each
+    span is rendered that much wider for the peak; its frames alone are metered.
+    """
+    meter = StreamMeter(rate, channels)
+    peak = 0.0
+    for start, end in spans:
+        lo, hi = max(0, start - LIMITER_REACH), min(length, end + LIMITER_REACH)
+        held = np.zeros((0, channels), dtype=np.float32)
+        position = lo
+        for block in raw(lo, hi):
+            inside = block[max(0, start - position):max(0, end - position)]
+            if len(inside):
+                meter.add(inside)
+            # Each block's peaks are worked out with the last frames of the one before, so every
+            # frame has its neighbours in some window; frames at a window's edges may read
+            # differently, and only ever add to the maximum.
+            joined = np.concatenate([held, block]) if len(held) else block
+            loudest = float(np.abs(joined).max(initial=0.0))
+            peak = max(peak, float(true_peaks(joined, loudest * PEAK_SCREEN).max(initial=0.0)))
+            held = joined[-TAPS:]
+            position += len(block)
+    return meter.integrated(), meter.hop_energies(), peak
 
 
 def speech_mask(spans: Iterable[Span], start: int, end: int) -> npt.NDArray[np.bool_]:

@@ -150,19 +150,23 @@ class FollowingMeter:
                     dropped = min(self._skip, len(block))
                     block, self._skip = block[dropped:], self._skip - dropped
                     self._peak.add(block)
-                    self._whole.add(block)
-                    self._add_speech(block, position)
+                    self._add_speech(self._whole.add(block), position)
                     position += len(block)
         except BaseException:
             self._reader_failed = True
             raise
 
-    def _add_speech(self, block: npt.NDArray[np.float32], position: int) -> None:
-        """The parts of `block` (starting at file frame `position`) that fall in speech spans."""
-        end = position + len(block)
+    def _add_speech(self, energy: npt.NDArray[np.float64], position: int) -> None:
+        """The K-weighted energies of a block's frames (from file frame `position` on) that fall in speech spans.
+
+        The speech is weighted once, with the whole file: its frames' energies are taken from
+        that, not filtered a second time (the filter's state at a span's start is the file's,
+        as a meter reading the file there has it).
+        """
+        end = position + len(energy)
         for lo, hi in self._spans:
             if hi > position and lo < end:
-                self._speech.add(block[max(lo, position) - position:min(hi, end) - position])
+                self._speech.add_energy(energy[max(lo, position) - position:min(hi, end) - position])
 
 
 def measure_file(path: Path, channels: int, spans: Sequence[Span] = ()) -> Loudness:

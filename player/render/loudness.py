@@ -88,21 +88,26 @@ class StreamMeter:
 
         self._sosfilt = sosfilt
         self._sos = k_weighting_sos(rate)
-        zi = sosfilt_zi(self._sos)
-        self._state = [np.zeros_like(zi) for _ in range(channels)]
+        # One state per channel, all filtered in one call: (sections, channels, 2).
+        self._state = np.repeat(np.zeros_like(sosfilt_zi(self._sos))[:, np.newaxis, :], channels, axis=1)
         self.hop = rate // HOPS_PER_SECOND
         self._channels = channels
         self._open = 0.0
         self._open_frames = 0
         self._hops: list[npt.NDArray[np.float64]] = []
 
-    def add(self, block: npt.NDArray[np.floating[Any]]) -> None:
-        """Take the next (frames, channels) block."""
-        energy = np.zeros(len(block))
-        for channel in range(self._channels):
-            filtered, self._state[channel] = self._sosfilt(self._sos, block[:, channel].astype(np.float64),
-                                                           zi=self._state[channel])
-            energy += filtered * filtered
+    def add(self, block: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
+        """Take the next (frames, channels) block; returns each frame's K-weighted energy
+        (summed over channels), for a meter of some of these frames to take (add_energy)."""
+        filtered, self._state = self._sosfilt(self._sos, np.asarray(block).T, axis=-1, zi=self._state)
+        energy: npt.NDArray[np.float64] = filtered[0] * filtered[0]
+        for channel in range(1, self._channels):
+            energy += filtered[channel] * filtered[channel]
+        self.add_energy(energy)
+        return energy
+
+    def add_energy(self, energy: npt.NDArray[np.float64]) -> None:
+        """Take the next frames as their K-weighted energies (from another meter's add)."""
         taken = 0
         if self._open_frames:
             taken = min(len(energy), self.hop - self._open_frames)
