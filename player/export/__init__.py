@@ -214,7 +214,7 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
         with counted.phase(MASTERING_PASSES * measured) as step:
             gain_db, mixed = mastering_gain(
                 _counting(rendering, step), spans, mixer.length, mixer.timeline.sample_rate, encoding.channels, aim,
-                raw=lambda start, end: _reported(unlimited(start, end), step), ceiling=ceiling)
+                raw=lambda start, end: _reported(unlimited(start, end), _twice(step)), ceiling=ceiling)
         with counted.phase(mixer.length) as step:
             final = _encode_measured(rendering(gain_db), mixer.length, temporary, encoding, chapters_file, name,
                                      step, spans)
@@ -265,6 +265,16 @@ def _encode_measured(render: Render, length: int, temporary: Path, encoding: Enc
 
 def _ignore(frames: int) -> None:
     """Progress that is not reported (a correcting encode)."""
+
+
+def _twice(advance: Advance) -> Advance:
+    """A reporter that counts every frame for two passes: the one reading over the speech stands
+    for both of mastering's planned passes when it is all mastering needs (the usual case), so
+    the bar moves evenly; a pass beyond it reports nothing past the phase's plan."""
+    def report(frames: int) -> None:
+        advance(frames)
+        advance(frames)
+    return report
 
 
 def _counting(rendering: Callable[[float], Render], advance: Advance) -> Callable[[float], Render]:
