@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -109,3 +109,31 @@ def pulse(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         pytest.skip(f"PulseAudio could not start: {error}")
     yield server
     server.stop()
+
+
+SHORT_LAYER_SECONDS = (2, 3, 5)
+"""Layer lengths of the short built-in beds that `short_beds` renders (the real ones last 31, 37, 43 s)."""
+
+
+@pytest.fixture
+def short_beds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Built-in beds rendered with 2, 3 and 5 s layers, in a cache of their own; yields that cache.
+
+    For tests of how beds are cached, checked and made again, which hold for any layer length:
+    a whole bed costs seconds of CPU, a short one a tenth of that. The beds' own character
+    (spectra, repetition, loudness) is measured on the real lengths elsewhere. The private
+    cache keeps short layers from ever meeting the shared cache's full-length ones, and the
+    in-process caches are emptied on both sides so neither length leaks into another test.
+    """
+    from player import ambient
+    from player.sounds import beds, loops
+
+    monkeypatch.setattr(beds, "LAYER_SECONDS", SHORT_LAYER_SECONDS)
+    monkeypatch.setattr(loops, "LAYER_SECONDS", SHORT_LAYER_SECONDS)
+    cache = tmp_path / "short-bed-cache"
+    monkeypatch.setenv("PRACTICE_CACHE_DIR", str(cache))
+    loops._load.cache_clear()
+    ambient.bed_calibration.cache_clear()
+    yield cache
+    loops._load.cache_clear()
+    ambient.bed_calibration.cache_clear()

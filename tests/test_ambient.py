@@ -20,7 +20,7 @@ from player.render.mixer import Mixer
 from player.script.loader import load_script
 from player.sounds import BEDS, chime
 from player.sounds.beds import LAYER_SECONDS, make_bed
-from player.sounds.loops import _load, bed_loop, loop_file
+from player.sounds.loops import bed_loop, loop_file
 from player.timeline.layout import compile_timeline
 from player.voices import Speaker
 
@@ -240,10 +240,9 @@ def test_practice_sounds_lists_and_previews(tmp_path: Path) -> None:
     assert wrong.exit_code == 2 and "did you mean 'rain'" in wrong.stderr
 
 
-def test_built_in_beds_are_cached_after_the_first_render(private_cache: Path) -> None:
-    _load.cache_clear()
+def test_built_in_beds_are_cached_after_the_first_render(short_beds: Path) -> None:
     bed_loop("white-noise")
-    assert list((private_cache / "beds").glob("white-noise-v*.npz"))
+    assert list((short_beds / "beds").glob("white-noise-v*.npz"))
 
 
 @pytest.mark.real

@@ -16,22 +16,22 @@ import pytest
 from player import SAMPLE_RATE
 from player.errors import ScriptError
 from player.script.loader import load_script
-from player.sounds.beds import LAYER_SECONDS
 from player.sounds.loops import BED_VERSION, _cache_path, _layer_path, _load
 from player.timeline.layout import END_QUIET, estimate_timeline
 from player.voices.cache import CacheError, ClipCache, save_entry
+from tests.conftest import SHORT_LAYER_SECONDS
 
 WriteScript = Callable[..., Path]
 
 
 @pytest.fixture(autouse=True)
 def no_hang() -> Iterator[None]:
-    """A test that blocks on a FIFO fails after 120 s instead of hanging (a loaded machine is slow, not stuck)."""
+    """A test that blocks on a FIFO fails after 20 s instead of hanging the run."""
     def stop(signum: int, frame: object) -> None:
         raise TimeoutError("blocked: a FIFO or device was opened for reading")
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(120)
+    signal.alarm(20)
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, previous)
@@ -145,7 +145,7 @@ def test_a_cache_folder_that_is_a_file_is_one_clear_error(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("layer", [0, 2])
 @pytest.mark.parametrize("bad", ["nan", "huge", "zero-frames", "other-bed", "folder"])
-def test_a_damaged_bed_in_the_cache_is_made_again(private_cache: Path, bad: str, layer: int) -> None:
+def test_a_damaged_bed_in_the_cache_is_made_again(short_beds: Path, bad: str, layer: int) -> None:
     _load.cache_clear()
     path = _layer_path(_cache_path("white-noise"), layer)
     good = tuple(part.copy() for part in _load("white-noise"))
@@ -167,7 +167,7 @@ def test_a_damaged_bed_in_the_cache_is_made_again(private_cache: Path, bad: str,
         path.mkdir()
     layers = _load("white-noise")
     _load.cache_clear()
-    assert [part.shape for part in layers] == [(seconds * SAMPLE_RATE, 2) for seconds in LAYER_SECONDS]
+    assert [part.shape for part in layers] == [(seconds * SAMPLE_RATE, 2) for seconds in SHORT_LAYER_SECONDS]
     assert all(np.isfinite(part).all() for part in layers)
     assert all(np.array_equal(a, b) for a, b in zip(layers, good, strict=True))
     again = _load("white-noise")  # and the cache holds the good ones again
@@ -205,7 +205,7 @@ def test_check_lists_every_file_used_from_outside_the_script_folder(tmp_path: Pa
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -1.0, 1e30])
-def test_a_damaged_bed_calibration_in_the_cache_is_made_again(private_cache: Path, bad: float) -> None:
+def test_a_damaged_bed_calibration_in_the_cache_is_made_again(short_beds: Path, bad: float) -> None:
     from player.atomic import save_array
     from player.render import ambient
     from player.sounds.loops import derived_cache_path

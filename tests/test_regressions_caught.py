@@ -217,8 +217,7 @@ def test_every_declared_length_of_a_template_is_reached_exactly(template: str, t
         assert timeline.length == round(length * SR), (template, length)
 
 
-def test_a_rendered_bed_is_read_back_from_the_cache(private_cache: Path) -> None:
-    loops._load.cache_clear()
+def test_a_rendered_bed_is_read_back_from_the_cache(short_beds: Path) -> None:
     first = loops.bed_layers("white-noise")
     path = loops._layer_path(loops._cache_path("white-noise"), 1)
     assert path.exists()
