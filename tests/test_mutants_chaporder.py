@@ -46,6 +46,15 @@ def test_chapters_are_put_in_time_order_in_their_own_places(tmp_path: Path) -> N
     assert path.read_bytes() == tag(EARLY + TITLE + MIDDLE + LATE) + b"audio"
 
 
+def test_frames_and_tags_past_two_megabytes_are_walked(tmp_path: Path) -> None:
+    # A large cover: over 2 MiB, so all four bytes of a synchsafe size are in use.
+    cover = frame(b"APIC", bytes(2_200_000 - 10))
+    path = tmp_path / "t.mp3"
+    path.write_bytes(tag(LATE + cover + EARLY) + b"audio")
+    order_chapters(path)
+    assert path.read_bytes() == tag(EARLY + cover + LATE) + b"audio"
+
+
 def test_tags_it_cannot_walk_safely_are_left_as_they_are(tmp_path: Path) -> None:
     for raw in (tag(LATE + EARLY, version=3), tag(LATE + EARLY, flags=0x40), tag(LATE + EARLY, flags=0x80),
                 b"RIFF" + tag(LATE + EARLY)[4:], tag(LATE + EARLY)[:9]):

@@ -109,6 +109,10 @@ def test_empty_fields_write_no_frame_and_no_chapter_table(tmp_path: Path) -> Non
     write_metadata(path, "mp3", Metadata(title="Only"))
     tags = ID3(str(path))
     assert sorted(tags.keys()) == ["TCON", "TIT2"]
+    write_metadata(path, "mp3", Metadata())
+    tags = ID3(str(path))
+    assert sorted(tags.keys()) == ["TCON"]  # the genre is never empty: how phones file a practice
+    assert tags["TCON"].text == ["Meditation"]
 
 
 def test_flac_vorbis_comments_chapters_and_picture(tmp_path: Path) -> None:
