@@ -161,6 +161,7 @@ def test_a_late_voice_delays_everything_from_that_sample_on(write_script: WriteS
     timeline = estimate_timeline(load_script(path))
     hello = round(12 / 9.4 * SR)
     assert delayed(timeline, hello, 0) is timeline
+    assert delayed(timeline, hello, 1).length == timeline.length + 1  # one frame late is one frame later
     at = hello + SR  # inside the pause
     later = delayed(timeline, at, 500)
     assert later.length == timeline.length + 500
@@ -173,3 +174,13 @@ def test_a_late_voice_delays_everything_from_that_sample_on(write_script: WriteS
     edge = delayed(timeline, hello + 2 * SR, 7)
     assert [s.start for s in edge.sounds] == [0, hello + 2 * SR + 7]
     assert [m.length for m in edge.steps] == [m.length for m in timeline.steps]
+
+
+def test_the_closing_quiet_counts_from_the_end_of_the_last_sound(write_script: WriteScript) -> None:
+    from player.sounds.tones import chime_samples
+
+    # No sound at all: the second of quiet counts from the start.
+    assert estimate_timeline(load_script(write_script("title: Q\nsteps:\n  - pause: 0.5\n"))).length == SR
+    # A bell at the very end of a sit rings out in full, then the second of quiet.
+    bells = write_script("title: B\nsteps:\n  - silence: {duration: 30, bells_every: 10}\n", "bells.yaml")
+    assert estimate_timeline(load_script(bells)).length == 30 * SR + chime_samples("bowl") + SR
