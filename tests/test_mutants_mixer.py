@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pytest
-
-from player import SAMPLE_RATE
 from player.ambient import bed_calibration, plan_ambient
 from player.mixer import Mixer, NonFiniteAudio
 from player.model import AmbientSettings
+
+from player import SAMPLE_RATE
 from player.sounds.loops import bed_samples
 from player.timeline import Sound, Timeline
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from player.durations import format_duration
 from player.model import Breathe
 from player.schema import Field, check_number, number_problem
+
 from player.script import load_script
 
 WriteScript = Callable[..., Path]

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from player.errors import ScriptError, UsageError
 from player.model import (
     AmbientChange,
     AmbientSettings,
@@ -25,6 +23,8 @@ from player.model import (
     VoiceSettings,
     Where,
 )
+
+from player.errors import ScriptError, UsageError
 from player.script import Overrides, load_script
 
 WriteScript = Callable[..., Path]
