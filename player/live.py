@@ -16,10 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from player import SAMPLE_RATE
+from player import SAMPLE_RATE, realtime
 from player.errors import DeviceError, MissingDependency
 from player.mixer import CHANNELS, Block
-from player.realtime import quiet_alsa, raise_priority, raise_process_priority
 from player.session import INTERRUPT_FADE, Command, LiveSession
 
 BLOCK_FRAMES = 1024
@@ -45,6 +44,9 @@ CLOSE_SECONDS = 2.0
 """How long closing the stream may take before the device is given up on."""
 NICE = -10
 """The worker and audio threads' priority where the system allows it (root, or RLIMIT_NICE)."""
+REALTIME_PRIORITY = 5
+"""The audio threads' real-time priority where allowed: PulseAudio's own default, low enough
+that a desktop's rtkit grants it (it allows up to 20)."""
 
 DRAIN_BLOCKS = int((LATENCIES[-1] + 0.1) * SAMPLE_RATE / BLOCK_FRAMES) + 1
 """Silent blocks played after the session's end, so the device's buffer empties before it stops."""
@@ -118,6 +120,12 @@ class PlayResult:
     underruns: int
     frames: int
     interrupted: bool
+    priority: str = ""
+    """What the audio threads got: "real-time 5", or the nice value and why real-time was refused."""
+    longest_wait: float = 0.0
+    """The longest time between two calls from the device, in seconds (late ones cause gaps)."""
+    latency: float = 0.0
+    """The device's latency as PortAudio reported it for the last stream, in seconds."""
 
 
 class Ahead:
@@ -176,10 +184,14 @@ class LivePlayer:
         self.failure: Exception | None = None
         """What stopped the mixer thread, raised again by play() (never silence forever)."""
         self.prioritised = False
+        self.priority = ""
+        self.last_call = 0.0
+        self.longest_wait = 0.0
         self.drain = 0
         self.ended = False
         self.stream: Any = None
         self.latency = LATENCIES[0]
+        self.device_latency = 0.0
 
     def submit(self, command: Command) -> None:
         """A listener's command (from any thread): it takes effect just ahead of what is playing."""
@@ -187,7 +199,7 @@ class LivePlayer:
 
     def _feed(self) -> None:
         """Worker thread: render blocks ahead of the play head until stopped."""
-        raise_priority(NICE)
+        realtime.raise_priority(NICE)
         while not self.stopping.is_set():
             if not self.step():
                 self.stopping.wait(0.01)
@@ -220,11 +232,15 @@ class LivePlayer:
         while self.keys:
             self.session.submit(self.keys.popleft())
 
-    def _callback(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+    def _callback(self, outdata: np.ndarray, frames: int, timing: Any, status: Any) -> None:
         """Audio thread: copy one ready block, nothing else."""
+        now = time.monotonic()
         if not self.prioritised:
             self.prioritised = True
-            raise_priority(NICE)
+            self.priority = realtime.raise_realtime(REALTIME_PRIORITY, NICE)
+        elif self.last_call and now - self.last_call > self.longest_wait:
+            self.longest_wait = now - self.last_call
+        self.last_call = now
         self.callbacks += 1
         if status.output_underflow:
             self.underruns += 1
@@ -243,8 +259,8 @@ class LivePlayer:
     def play(self) -> PlayResult:
         """Play to the end; Ctrl-C fades out quickly and raises KeyboardInterrupt afterwards."""
         self._sd = load_sounddevice()
-        quiet_alsa()
-        raise_process_priority(NICE)  # before the worker and the stream: their threads inherit it
+        realtime.quiet_alsa()
+        realtime.raise_process_priority(NICE)  # before the worker and the stream: their threads inherit it
         feeder = threading.Thread(target=self._feed, name="mixer", daemon=True)
         feeder.start()
         interrupted = False
@@ -268,7 +284,8 @@ class LivePlayer:
         if not self.reached_end and not interrupted:
             raise DeviceError("the sound device stopped during playback (was it unplugged?); "
                               "play again, or choose another with --device")
-        return PlayResult(self.underruns, self.frames, interrupted)
+        return PlayResult(self.underruns, self.frames, interrupted, self.priority, self.longest_wait,
+                          self.device_latency)
 
     def _open(self) -> Any:
         """The output stream, started; on a helper thread, as a frozen sound server never answers."""
@@ -278,7 +295,8 @@ class LivePlayer:
         def start() -> None:
             # Threads inherit their creator's priority: PortAudio's and the sound server
             # client's threads, made while opening, get it too.
-            raise_priority(NICE)
+            realtime.raise_priority(NICE)
+            before = realtime.native_threads()
             try:
                 stream = self._sd.OutputStream(
                     samplerate=SAMPLE_RATE, blocksize=BLOCK_FRAMES, channels=CHANNELS, dtype="float32",
@@ -287,6 +305,8 @@ class LivePlayer:
                 )
                 opened.append(stream)
                 stream.start()
+                self.device_latency = float(stream.latency)
+                realtime.raise_named_threads(before, REALTIME_PRIORITY, NICE)  # the server client's
             except Exception as error:  # PortAudioError, a bad setting: said as a device error, never a hang
                 failed.append(error)
 
@@ -346,6 +366,7 @@ class LivePlayer:
         if self.reached_end:
             return  # the session ended meanwhile: that was the last stream
         self.finished.clear()  # the old stream's end is not the session's
+        self.last_call = 0.0  # the wait while it drained is no late call
         self.stream = self._open()
 
     def _close(self, stream: Any, drain: bool = False) -> None:
