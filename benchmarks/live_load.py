@@ -115,7 +115,7 @@ def run(minutes: float, load: int) -> dict[str, float | int | str]:
             time.sleep(min(60.0, minutes * 30))  # well into play (start-up is slow under load)
             threads = scheduling(player.pid)
             server_threads = scheduling(server.pid())
-            _, stderr = player.communicate(timeout=minutes * 60 + 300)
+            _, stderr = player.communicate(timeout=minutes * 60 + 1200)  # start-up takes minutes under load
             load_after = os.getloadavg()[0]
             heard = stop_recording(recorder, folder / "heard.raw")
         finally:

@@ -44,9 +44,6 @@ CLOSE_SECONDS = 2.0
 """How long closing the stream may take before the device is given up on."""
 NICE = -10
 """The worker and audio threads' priority where the system allows it (root, or RLIMIT_NICE)."""
-REALTIME_PRIORITY = 5
-"""The audio threads' real-time priority where allowed: PulseAudio's own default, low enough
-that a desktop's rtkit grants it (it allows up to 20)."""
 
 DRAIN_BLOCKS = int((LATENCIES[-1] + 0.1) * SAMPLE_RATE / BLOCK_FRAMES) + 1
 """Silent blocks played after the session's end, so the device's buffer empties before it stops."""
@@ -121,7 +118,7 @@ class PlayResult:
     frames: int
     interrupted: bool
     priority: str = ""
-    """What the audio threads got: "real-time 5", or the nice value and why real-time was refused."""
+    """What the audio callback thread got: "nice -10", or normal where that was refused."""
     longest_wait: float = 0.0
     """The longest time between two calls from the device, in seconds (late ones cause gaps)."""
     latency: float = 0.0
@@ -237,7 +234,7 @@ class LivePlayer:
         now = time.monotonic()
         if not self.prioritised:
             self.prioritised = True
-            self.priority = realtime.raise_realtime(REALTIME_PRIORITY, NICE)
+            self.priority = f"nice {NICE}" if realtime.raise_priority(NICE) else "normal (nice refused)"
         elif self.last_call and now - self.last_call > self.longest_wait:
             self.longest_wait = now - self.last_call
         self.last_call = now
@@ -296,7 +293,6 @@ class LivePlayer:
             # Threads inherit their creator's priority: PortAudio's and the sound server
             # client's threads, made while opening, get it too.
             realtime.raise_priority(NICE)
-            before = realtime.native_threads()
             try:
                 stream = self._sd.OutputStream(
                     samplerate=SAMPLE_RATE, blocksize=BLOCK_FRAMES, channels=CHANNELS, dtype="float32",
@@ -306,7 +302,6 @@ class LivePlayer:
                 opened.append(stream)
                 stream.start()
                 self.device_latency = float(stream.latency)
-                realtime.raise_named_threads(before, REALTIME_PRIORITY, NICE)  # the server client's
             except Exception as error:  # PortAudioError, a bad setting: said as a device error, never a hang
                 failed.append(error)
 

@@ -6,7 +6,6 @@ import ctypes
 import ctypes.util
 import os
 import threading
-from pathlib import Path
 from typing import Any
 
 _handler: Any = None
@@ -33,54 +32,6 @@ def raise_priority(nice: int, thread: int | None = None) -> bool:
         return False
 
 
-def raise_realtime(priority: int, nice: int, thread: int | None = None) -> str:
-    """Give a thread of ours (the calling one by default) round-robin real-time scheduling at a
-    low `priority` where allowed, else the nice value as far as allowed; what it got, in words.
-
-    Real-time needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of at least `priority` (a desktop
-    user's is usually 0): refused, the thread falls back to the nice value silently, and the
-    words say why. Threads it starts later get normal scheduling back (SCHED_RESET_ON_FORK).
-    """
-    tid = threading.get_native_id() if thread is None else thread
-    reason = "no real-time scheduling here"
-    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_RR"):
-        try:
-            os.sched_setscheduler(tid, os.SCHED_RR | os.SCHED_RESET_ON_FORK, os.sched_param(priority))
-            return f"real-time {priority}"
-        except OSError as error:
-            reason = f"real-time refused: {error.strerror or error}"
-    return f"nice {nice} ({reason})" if raise_priority(nice, tid) else f"normal ({reason}; nice refused)"
-
-
-def native_threads() -> set[int]:
-    """The native ids of every thread of this process (C libraries' threads too, on Linux)."""
-    try:
-        return {int(name) for name in os.listdir("/proc/self/task")}
-    except OSError:
-        return {thread.native_id for thread in threading.enumerate() if thread.native_id is not None}
-
-
-def thread_name(tid: int) -> str:
-    """A thread's name as the system knows it ("" where it cannot be read)."""
-    try:
-        return Path(f"/proc/self/task/{tid}/comm").read_text(encoding="utf-8", errors="replace").strip()
-    except OSError:
-        return ""
-
-
-def raise_named_threads(since: set[int], priority: int, nice: int) -> None:
-    """Real-time (else nice) for the threads started since `since` that a library named.
-
-    A sound server client's thread (libpulse's "threaded-ml") carries every block to the server,
-    so it needs what the callback thread gets. Unnamed ones are skipped: one may be a speech
-    engine's, started meanwhile, that must not hold a core at real-time priority.
-    """
-    own = thread_name(os.getpid())
-    for tid in native_threads() - since - {threading.get_native_id()}:
-        if thread_name(tid) not in ("", own):
-            raise_realtime(priority, nice, tid)
-
-
 def raise_process_priority(nice: int) -> bool:
     """Raise every thread of this process, as far as allowed; whether the calling thread has it.
 
@@ -88,7 +39,11 @@ def raise_process_priority(nice: int) -> bool:
     waiting behind busy programs delays the sound: all of them get the priority, not only the
     audio threads.
     """
-    for tid in native_threads():
+    try:
+        threads = [int(name) for name in os.listdir("/proc/self/task")]
+    except OSError:
+        threads = [thread.native_id for thread in threading.enumerate() if thread.native_id is not None]
+    for tid in threads:
         raise_priority(nice, tid)
     return raise_priority(nice)
 
