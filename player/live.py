@@ -301,7 +301,7 @@ class LivePlayer:
                 )
                 opened.append(stream)
                 stream.start()
-                self.device_latency = float(stream.latency)
+                self.device_latency = float(getattr(stream, "latency", self.latency))  # a stand-in may lack it
             except Exception as error:  # PortAudioError, a bad setting: said as a device error, never a hang
                 failed.append(error)
 
