@@ -38,6 +38,10 @@ class PulseServer:
             time.sleep(0.1)
         raise RuntimeError("PulseAudio did not answer within 10 s")
 
+    def pid(self) -> int:
+        """The daemon's process id (from the pid file it writes in its runtime folder)."""
+        return int((self.runtime / "pulse" / "pid").read_text().split()[0])
+
     def stop(self) -> None:
         """Stop the daemon."""
         subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True, timeout=10)

@@ -18,7 +18,7 @@ import numpy as np
 
 from player import SAMPLE_RATE
 from player.errors import DeviceError, MissingDependency
-from player.live.realtime import quiet_alsa, raise_priority, raise_process_priority
+from player.live import realtime
 from player.live.transport import INTERRUPT_FADE, Command, LiveSession
 from player.render.mixer import CHANNELS, Block
 
@@ -118,6 +118,12 @@ class PlayResult:
     underruns: int
     frames: int
     interrupted: bool
+    priority: str = ""
+    """What the audio callback thread got: "nice -10", or normal where that was refused."""
+    longest_wait: float = 0.0
+    """The longest time between two calls from the device, in seconds (late ones cause gaps)."""
+    latency: float = 0.0
+    """The device's latency as PortAudio reported it for the last stream, in seconds."""
 
 
 class Ahead:
@@ -176,10 +182,14 @@ class LivePlayer:
         self.failure: Exception | None = None
         """What stopped the mixer thread, raised again by play() (never silence forever)."""
         self.prioritised = False
+        self.priority = ""
+        self.last_call = 0.0
+        self.longest_wait = 0.0
         self.drain = 0
         self.ended = False
         self.stream: Any = None
         self.latency = LATENCIES[0]
+        self.device_latency = 0.0
 
     def submit(self, command: Command) -> None:
         """A listener's command (from any thread): it takes effect just ahead of what is playing."""
@@ -187,7 +197,7 @@ class LivePlayer:
 
     def _feed(self) -> None:
         """Worker thread: render blocks ahead of the play head until stopped."""
-        raise_priority(NICE)
+        realtime.raise_priority(NICE)
         while not self.stopping.is_set():
             if not self.step():
                 self.stopping.wait(0.01)
@@ -220,11 +230,15 @@ class LivePlayer:
         while self.keys:
             self.session.submit(self.keys.popleft())
 
-    def _callback(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+    def _callback(self, outdata: np.ndarray, frames: int, timing: Any, status: Any) -> None:
         """Audio thread: copy one ready block, nothing else."""
+        now = time.monotonic()
         if not self.prioritised:
             self.prioritised = True
-            raise_priority(NICE)
+            self.priority = f"nice {NICE}" if realtime.raise_priority(NICE) else "normal (nice refused)"
+        elif self.last_call and now - self.last_call > self.longest_wait:
+            self.longest_wait = now - self.last_call
+        self.last_call = now
         self.callbacks += 1
         if status.output_underflow:
             self.underruns += 1
@@ -243,8 +257,8 @@ class LivePlayer:
     def play(self) -> PlayResult:
         """Play to the end; Ctrl-C fades out quickly and raises KeyboardInterrupt afterwards."""
         self._sd = load_sounddevice()
-        quiet_alsa()
-        raise_process_priority(NICE)  # before the worker and the stream: their threads inherit it
+        realtime.quiet_alsa()
+        realtime.raise_process_priority(NICE)  # before the worker and the stream: their threads inherit it
         feeder = threading.Thread(target=self._feed, name="mixer", daemon=True)
         feeder.start()
         interrupted = False
@@ -267,8 +281,9 @@ class LivePlayer:
             raise self.failure
         if not self.reached_end and not interrupted:
             raise DeviceError("the sound device stopped during playback (was it unplugged?); "
-                              "play again, or choose another device", subject="device")
-        return PlayResult(self.underruns, self.frames, interrupted)
+                              "play again, or choose another with --device")
+        return PlayResult(self.underruns, self.frames, interrupted, self.priority, self.longest_wait,
+                          self.device_latency)
 
     def _open(self) -> Any:
         """The output stream, started; on a helper thread, as a frozen sound server never answers."""
@@ -278,7 +293,7 @@ class LivePlayer:
         def start() -> None:
             # Threads inherit their creator's priority: PortAudio's and the sound server
             # client's threads, made while opening, get it too.
-            raise_priority(NICE)
+            realtime.raise_priority(NICE)
             try:
                 stream = self._sd.OutputStream(
                     samplerate=SAMPLE_RATE, blocksize=BLOCK_FRAMES, channels=CHANNELS, dtype="float32",
@@ -287,6 +302,7 @@ class LivePlayer:
                 )
                 opened.append(stream)
                 stream.start()
+                self.device_latency = float(getattr(stream, "latency", self.latency))  # a stand-in may lack it
             except Exception as error:  # PortAudioError, a bad setting: said as a device error, never a hang
                 failed.append(error)
 
@@ -305,7 +321,7 @@ class LivePlayer:
         if opener.is_alive():
             self._give_up()
             raise DeviceError("the sound device does not answer (is the sound server frozen?); "
-                              "play again, or choose another device", subject="device")
+                              "play again, or choose another with --device")
         if failed:
             self._close_all(opened)
             raise DeviceError(f"cannot open the sound device: {failed[0]}") from None
@@ -331,7 +347,7 @@ class LivePlayer:
                     seen, since = self.callbacks, time.monotonic()
                 elif time.monotonic() - since > STALL_SECONDS:
                     raise DeviceError("the sound device stopped answering (is the sound server frozen?); "
-                                      "play again, or choose another device", subject="device")
+                                      "play again, or choose another with --device")
         except KeyboardInterrupt:
             self.submit(Command.INTERRUPT)
             self.finished.wait(INTERRUPT_FADE + self.latency + 1.0)
@@ -346,6 +362,7 @@ class LivePlayer:
         if self.reached_end:
             return  # the session ended meanwhile: that was the last stream
         self.finished.clear()  # the old stream's end is not the session's
+        self.last_call = 0.0  # the wait while it drained is no late call
         self.stream = self._open()
 
     def _close(self, stream: Any, drain: bool = False) -> None:
