@@ -142,7 +142,7 @@ def run(minutes: float, load: int) -> dict[str, float | int | str]:
 
 def row(figures: dict[str, float | int | str], label: str) -> str:
     """One table row for docs/PERFORMANCE.md."""
-    from player.live import AHEAD_SECONDS, LATENCIES
+    from player.live.device import AHEAD_SECONDS, LATENCIES
 
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     latency = " growing to ".join(f"{seconds:g}" for seconds in LATENCIES)

@@ -125,7 +125,7 @@ def short_beds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     cache keeps short layers from ever meeting the shared cache's full-length ones, and the
     in-process caches are emptied on both sides so neither length leaks into another test.
     """
-    from player import ambient
+    from player.render import ambient
     from player.sounds import beds, loops
 
     monkeypatch.setattr(beds, "LAYER_SECONDS", SHORT_LAYER_SECONDS)

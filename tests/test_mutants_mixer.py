@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pytest
-from player.ambient import bed_calibration, plan_ambient
-from player.mixer import Mixer, NonFiniteAudio
-from player.model import AmbientSettings
 
 from player import SAMPLE_RATE
+from player.render.ambient import bed_calibration, plan_ambient
+from player.render.mixer import Mixer, NonFiniteAudio
+from player.script.model import AmbientSettings
 from player.sounds.loops import bed_samples
-from player.timeline import Sound, Timeline
+from player.timeline.layout import Sound, Timeline
 
 Samples = npt.NDArray[np.float64]
 

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from player.durations import format_duration
-from player.model import Breathe
-from player.schema import Field, check_number, number_problem
 
-from player.script import load_script
+from player.script.durations import format_duration
+from player.script.loader import load_script
+from player.script.model import Breathe
+from player.script.schema import Field, check_number, number_problem
 
 WriteScript = Callable[..., Path]
 RATE = Field("number", "rate", minimum=0.5, maximum=2.0)

@@ -10,7 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from player.model import (
+
+from player.errors import ScriptError, UsageError
+from player.script.loader import Overrides, load_script
+from player.script.model import (
     AmbientChange,
     AmbientSettings,
     Breathe,
@@ -23,9 +26,6 @@ from player.model import (
     VoiceSettings,
     Where,
 )
-
-from player.errors import ScriptError, UsageError
-from player.script import Overrides, load_script
 
 WriteScript = Callable[..., Path]
 

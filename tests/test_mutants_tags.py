@@ -21,15 +21,23 @@ from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggopus import OggOpus
 from mutagen.wave import WAVE
 
+from player import SAMPLE_RATE
 from player.errors import ExportError
-from player.export.tags import Chapter, Metadata, ffmetadata_chapters, write_metadata
+from player.export.formats import FORMATS
+from player.export.tags import Metadata, ffmetadata_chapters, write_metadata
 from player.ffmpeg import ffmpeg_exe
+from player.script.model import Chapter
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(40))
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(40))
 # Titles longest first: mutagen, which orders frames by size, would list them backwards.
-CHAPTERS = (Chapter(0, 65_000, "A much longer first title"), Chapter(65_000, 3_723_456, "Middle one"),
-            Chapter(3_723_456, 3_800_000, "End"))
+
+def chapter(start_ms: int, end_ms: int, title: str) -> Chapter:
+    """A placed chapter from milliseconds, as the tags hold it."""
+    return Chapter(title, start=round(start_ms * SAMPLE_RATE / 1000), end=round(end_ms * SAMPLE_RATE / 1000))
+
+CHAPTERS = (chapter(0, 65_000, "A much longer first title"), chapter(65_000, 3_723_456, "Middle one"),
+            chapter(3_723_456, 3_800_000, "End"))
 
 
 def metadata(tmp_path: Path, cover: bytes = PNG, **changes: object) -> Metadata:
@@ -85,7 +93,7 @@ def chapters_in_file_order(path: Path) -> list[bytes]:
 def test_mp3_id3_frames_and_chapters_in_time_order(tmp_path: Path) -> None:
     path = tmp_path / "t.mp3"
     path.write_bytes(b"\xff\xfb\x90\x00" * 8)
-    write_metadata(path, "mp3", metadata(tmp_path))
+    write_metadata(path, FORMATS["mp3"], metadata(tmp_path))
     tags = ID3(str(path))
     assert tags.version == (2, 4, 0)
     check_id3(tags)
@@ -95,7 +103,7 @@ def test_mp3_id3_frames_and_chapters_in_time_order(tmp_path: Path) -> None:
 
 def test_wav_id3_chunk_and_chapters_in_time_order(tmp_path: Path) -> None:
     path = sound_file(tmp_path / "t.wav", "WAV", "PCM_16", 44_100)
-    write_metadata(path, "wav", metadata(tmp_path))
+    write_metadata(path, FORMATS["wav"], metadata(tmp_path))
     tags = WAVE(str(path)).tags
     assert tags is not None
     check_id3(tags)
@@ -106,10 +114,10 @@ def test_wav_id3_chunk_and_chapters_in_time_order(tmp_path: Path) -> None:
 def test_empty_fields_write_no_frame_and_no_chapter_table(tmp_path: Path) -> None:
     path = tmp_path / "t.mp3"
     path.write_bytes(b"\xff\xfb\x90\x00" * 8)
-    write_metadata(path, "mp3", Metadata(title="Only"))
+    write_metadata(path, FORMATS["mp3"], Metadata(title="Only"))
     tags = ID3(str(path))
     assert sorted(tags.keys()) == ["TCON", "TIT2"]
-    write_metadata(path, "mp3", Metadata())
+    write_metadata(path, FORMATS["mp3"], Metadata())
     tags = ID3(str(path))
     assert sorted(tags.keys()) == ["TCON"]  # the genre is never empty: how phones file a practice
     assert tags["TCON"].text == ["Meditation"]
@@ -117,7 +125,7 @@ def test_empty_fields_write_no_frame_and_no_chapter_table(tmp_path: Path) -> Non
 
 def test_flac_vorbis_comments_chapters_and_picture(tmp_path: Path) -> None:
     path = sound_file(tmp_path / "t.flac", "FLAC", "PCM_16")
-    write_metadata(path, "flac", metadata(tmp_path, cover=JPEG))
+    write_metadata(path, FORMATS["flac"], metadata(tmp_path, cover=JPEG))
     audio = FLAC(str(path))
     assert audio.tags is not None
     expected = {
@@ -135,7 +143,7 @@ def test_flac_vorbis_comments_chapters_and_picture(tmp_path: Path) -> None:
 
 def test_opus_vorbis_comments_and_picture_block(tmp_path: Path) -> None:
     path = sound_file(tmp_path / "t.ogg", "OGG", "OPUS")
-    write_metadata(path, "ogg", metadata(tmp_path, chapters=CHAPTERS[2:]))
+    write_metadata(path, FORMATS["ogg"], metadata(tmp_path, chapters=CHAPTERS[2:]))
     audio = OggOpus(str(path))
     assert audio.tags is not None
     assert [audio.tags[key] for key in ("TITLE", "ARTIST", "ALBUM", "DATE", "COMMENT", "DESCRIPTION", "GENRE",
@@ -151,27 +159,27 @@ def test_a_cover_that_is_not_an_image_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfb\x90\x00" * 8)
     bad = metadata(tmp_path, cover=b"GIF89a" + bytes(40))
     with pytest.raises(ExportError) as error:
-        write_metadata(path, "mp3", bad)
+        write_metadata(path, FORMATS["mp3"], bad)
     assert str(error.value) == f"the cover image {tmp_path / 'cover.img'} is not a JPEG or PNG file"
     missing = Metadata(cover=tmp_path / "none.png")
     with pytest.raises(ExportError, match=r"^cannot use the cover image: "):
-        write_metadata(path, "mp3", missing)
+        write_metadata(path, FORMATS["mp3"], missing)
 
 
 def test_a_file_mutagen_cannot_read_is_an_export_error_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "broken.flac"
     path.write_bytes(b"not a flac file at all")
     with pytest.raises(ExportError, match=r"^cannot write the tags of broken\.flac: "):
-        write_metadata(path, "flac", Metadata(title="T"))
+        write_metadata(path, FORMATS["flac"], Metadata(title="T"))
 
 
 def test_ffmetadata_escapes_and_a_lead_in_chapter() -> None:
-    text = ffmetadata_chapters((Chapter(1500, 2000, "a=b;c#d\\e\nf"), Chapter(2000, 3000, "Two")), "Intro")
+    text = ffmetadata_chapters((chapter(1500, 2000, "a=b;c#d\\e\nf"), chapter(2000, 3000, "Two")), "Intro")
     assert text == (";FFMETADATA1\n"
                     "[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1500\ntitle=Intro\n"
                     "[CHAPTER]\nTIMEBASE=1/1000\nSTART=1500\nEND=2000\ntitle=a\\=b\\;c\\#d\\\\e\\\nf\n"
                     "[CHAPTER]\nTIMEBASE=1/1000\nSTART=2000\nEND=3000\ntitle=Two\n")
-    assert ffmetadata_chapters((Chapter(1, 2, "X"),)).split("\n")[5] == "title=Opening"
+    assert ffmetadata_chapters((chapter(1, 2, "X"),)).split("\n")[5] == "title=Opening"
     assert ffmetadata_chapters(()) == ";FFMETADATA1\n"
 
 
@@ -180,12 +188,12 @@ def test_m4a_atoms_and_cover(tmp_path: Path) -> None:
     path = tmp_path / "t.m4a"
     subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
                     "anullsrc=r=44100:cl=mono", "-t", "0.2", "-c:a", "aac", str(path)], check=True)
-    write_metadata(path, "m4a", metadata(tmp_path, cover=JPEG))
+    write_metadata(path, FORMATS["m4a"], metadata(tmp_path, cover=JPEG))
     tags = MP4(str(path)).tags
     assert tags is not None
     assert [tags[key] for key in ("\xa9nam", "\xa9ART", "\xa9alb", "\xa9day", "\xa9cmt", "\xa9gen")] == [
         ["The Title"], ["The Artist"], ["The Album"], ["2026"], ["Call 555"], ["Meditation"]]
     cover = tags["covr"][0]
     assert (bytes(cover), cover.imageformat) == (JPEG, MP4Cover.FORMAT_JPEG)
-    write_metadata(path, "m4a", metadata(tmp_path, cover=PNG))
+    write_metadata(path, FORMATS["m4a"], metadata(tmp_path, cover=PNG))
     assert MP4(str(path)).tags["covr"][0].imageformat == MP4Cover.FORMAT_PNG

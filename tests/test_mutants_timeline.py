@@ -14,8 +14,8 @@ import pytest
 
 from player import SAMPLE_RATE
 from player.errors import ScriptError
-from player.script import Overrides, load_script
-from player.timeline import _Span, compile_timeline, delayed, estimate_timeline, solve_length
+from player.script.loader import Overrides, load_script
+from player.timeline.layout import _Span, compile_timeline, delayed, estimate_timeline, solve_length
 from player.voices import Speaker
 from tests.fakes import fake_seconds
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from player.yamlnodes import MAX_FILE_BYTES, compose_file, compose_text
 
 from player.errors import ScriptError
+from player.script.yamlnodes import MAX_FILE_BYTES, compose_file, compose_text
 
 
 def error_of(raw: bytes) -> str:

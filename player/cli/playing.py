@@ -71,6 +71,10 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
         result = player.play()
     if result.underruns:
         click.echo(f"Note: {result.underruns} audio underruns (the machine was busy).", err=True)
+    if click.get_current_context().meta.get("debug"):
+        click.echo(f"Debug: audio threads at {result.priority or 'normal priority'}; longest wait "
+                   f"between device calls {result.longest_wait * 1000:.0f} ms; device latency "
+                   f"{result.latency * 1000:.0f} ms.", err=True)
     if result.interrupted:
         raise KeyboardInterrupt
     if session.problem:

@@ -281,7 +281,7 @@ class LivePlayer:
             raise self.failure
         if not self.reached_end and not interrupted:
             raise DeviceError("the sound device stopped during playback (was it unplugged?); "
-                              "play again, or choose another with --device")
+                              "play again, or choose another device", subject="device")
         return PlayResult(self.underruns, self.frames, interrupted, self.priority, self.longest_wait,
                           self.device_latency)
 
@@ -321,7 +321,7 @@ class LivePlayer:
         if opener.is_alive():
             self._give_up()
             raise DeviceError("the sound device does not answer (is the sound server frozen?); "
-                              "play again, or choose another with --device")
+                              "play again, or choose another device", subject="device")
         if failed:
             self._close_all(opened)
             raise DeviceError(f"cannot open the sound device: {failed[0]}") from None
@@ -347,7 +347,7 @@ class LivePlayer:
                     seen, since = self.callbacks, time.monotonic()
                 elif time.monotonic() - since > STALL_SECONDS:
                     raise DeviceError("the sound device stopped answering (is the sound server frozen?); "
-                                      "play again, or choose another with --device")
+                                      "play again, or choose another device", subject="device")
         except KeyboardInterrupt:
             self.submit(Command.INTERRUPT)
             self.finished.wait(INTERRUPT_FADE + self.latency + 1.0)
