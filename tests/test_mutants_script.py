@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from player.errors import ScriptError, UsageError
+from player.errors import LengthError, ScriptError
 from player.script.loader import Overrides, load_script
 from player.script.model import (
     AmbientChange,
@@ -98,13 +98,14 @@ def test_command_line_values_win_and_are_checked(write_script: WriteScript) -> N
     assert (changed.pace, changed.length) == (2, 900)
     assert (changed.voice.engine, changed.voice.name, changed.voice.rate) == ("system", "gmw/en", 1.25)
     for overrides, message in [
-        (Overrides(pace=5), "--pace must be at most 4.0, not 5"),
-        (Overrides(length=0.5), "--length must be at least 1.0s, not 0.5s"),
-        (Overrides(rate=0.25), "--rate must be at least 0.5, not 0.25"),
+        (Overrides(pace=5), "the pace must be at most 4.0, not 5"),
+        (Overrides(length=0.5), "the length must be at least 1.0s, not 0.5s"),
+        (Overrides(rate=0.25), "the rate must be at least 0.5, not 0.25"),
     ]:
-        with pytest.raises(UsageError) as error:
+        with pytest.raises(LengthError) as error:
             load_script(path, overrides)
         assert str(error.value) == message
+        assert error.value.subject == message.split()[1]
 
 
 def test_templates_fill_braces_and_report_each_missing_name(write_script: WriteScript) -> None:
@@ -127,7 +128,8 @@ def test_templates_fill_braces_and_report_each_missing_name(write_script: WriteS
         load_script(bad)
     f = str(bad)
     assert str(error.value).splitlines() == [
-        f"{f}:4:10: unknown variable '{{nme}}' (did you mean 'name'?): define it under vars: or give --set nme=VALUE",
+        f"{f}:4:10: unknown variable '{{nme}}' (did you mean 'name'?): define it under vars: "
+        "or give it a value when the script is run",
         f"{f}:4:10: stray '}}' (write '}}}}' for a brace)",
         f"{f}:4:10: stray '{{' (write '{{{{' for a brace)",
     ]
