@@ -64,6 +64,8 @@ def true_peaks(block: npt.NDArray[np.float32], screen: float = SCREEN) -> npt.ND
         near_mask[shift:] |= loud[:-shift]
         near_mask[:-shift] |= loud[shift:]
     near = np.flatnonzero(near_mask)
+    if near.size == 0:  # a NaN passes no comparison: nothing is near, and the mixer refuses it
+        return peaks
     # Frame i's values between it and i + 1 come from frames i - 7 .. i + 8; past the block's
     # edges they are zeros. Gathered straight from the block (padding a copy of every frame
     # cost more than all the rest).
