@@ -10,73 +10,52 @@ from __future__ import annotations
 import collections
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
 
 from player import SAMPLE_RATE
 from player.live.controls import Command as Command  # where keys, live play and tests have long found it
 from player.live.controls import Phase, Queued, Update
+from player.live.gains import Clip, Overlay, Ramp, apply_gain
+from player.live.program import (
+    HOLD_SECONDS as HOLD_SECONDS,
+)
+from player.live.program import (
+    held_open,
+    mapped_positions,
+    step_level,
+    step_start,
+)
 from player.render.mixer import CHANNELS, Block, Mixer
 from player.sounds import chime, feedback
 from player.timeline.layout import Timeline, delayed
 
-Clip = npt.NDArray[np.float32]
-
 PAUSE_FADE = 0.3
+
+
 SEEK_FADE = 0.03
+
+
 INTERRUPT_FADE = 0.2
+
+
 END_VOICE_FADE = 0.3
+
+
 END_AMBIENT_FADE = 5.0
-VOLUME_STEP_DB = 2.0
-VOLUME_RANGE = (0.1, 2.0)
+
+
+
+
+
+
 STATUS_DUCK = 0.3
+
+
 RESTART_WINDOW = 3.0
 """Going back within this many seconds of a chapter's start goes to the chapter before it."""
-HOLD_SECONDS = 120.0
-"""While the rest of a cold start is being made, the opening plays on past its last step for up
-to this long (the bed goes on, a chime rings out) before it waits in silence."""
 
 
-@dataclass
-class _Overlay:
-    """A feedback sound playing over the session, independent of pause and fades."""
-
-    clip: Clip
-    played: int = 0
-    ducks: bool = False
-
-
-class _Ramp:
-    """A gain that moves linearly towards a target, sample by sample."""
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-        self.target = value
-        self.step = 0.0
-
-    def go(self, target: float, seconds: float) -> None:
-        """Move to `target` over `seconds`."""
-        self.target = target
-        frames = max(int(seconds * SAMPLE_RATE), 1)
-        self.step = abs(target - self.value) / frames
-
-    @property
-    def settled(self) -> bool:
-        """Whether the gain has reached its target."""
-        return self.value == self.target
-
-    def advance(self, frames: int) -> npt.NDArray[np.float32] | float:
-        """The gain for each of the next frames (a plain float when it is constant)."""
-        if self.settled:
-            return self.value
-        direction = 1.0 if self.target > self.value else -1.0
-        raw = self.value + direction * self.step * np.arange(1, frames + 1)
-        clamped = np.minimum(raw, self.target) if direction > 0 else np.maximum(raw, self.target)
-        gains: npt.NDArray[np.float32] = clamped.astype(np.float32)
-        self.value = float(clamped[-1])
-        return gains
 
 
 class LiveSession:
@@ -98,7 +77,7 @@ class LiveSession:
         """Where the program's own steps end; an incomplete one plays on past it while it waits."""
         self.delays: list[tuple[int, int]] = []
         """(step index, frames) of quiet inserted before a step while a cold start waited for it."""
-        self.deck = Mixer(timeline if complete else _held(timeline))
+        self.deck = Mixer(timeline if complete else held_open(timeline))
         self.position = start
         self.phase = Phase.SETTLE if settle > 0 else Phase.MAIN
         self.settle_left = int(settle * SAMPLE_RATE)
@@ -106,10 +85,10 @@ class LiveSession:
         self.pausing = False
         self.voice_level = 1.0
         self.ambient_level = 1.0
-        self.program = _Ramp(1.0)
-        self.voice_fade = _Ramp(1.0)
-        self.duck = _Ramp(1.0)
-        self.overlays: list[_Overlay] = []
+        self.program = Ramp(1.0)
+        self.voice_fade = Ramp(1.0)
+        self.duck = Ramp(1.0)
+        self.overlays: list[Overlay] = []
         self.after_fade: Callable[[], None] | None = None
         self.finished = False
         self.status_voice = status_voice
@@ -215,8 +194,8 @@ class LiveSession:
         self.voice_fade.advance(frames)
         program = self.deck.render(self.position, frames, self.voice_level * self.voice_fade.value,
                                    self.ambient_level)
-        _apply_gain(program, self.program.advance(frames))
-        _apply_gain(program, self.duck.advance(frames))
+        apply_gain(program, self.program.advance(frames))
+        apply_gain(program, self.duck.advance(frames))
         block += program
         self.position += frames
         if not self.complete and self.position >= self.deck.length:
@@ -227,7 +206,7 @@ class LiveSession:
 
     def _mix_overlays(self, block: Block, frames: int) -> None:
         """Feedback sounds over everything; they end by themselves."""
-        still: list[_Overlay] = []
+        still: list[Overlay] = []
         for overlay in self.overlays:
             part = overlay.clip[overlay.played:overlay.played + frames]
             block[:len(part)] += part[:, np.newaxis]
@@ -258,7 +237,7 @@ class LiveSession:
         """One thing the program queued."""
         if update is Update.SPEAK:
             assert isinstance(argument, np.ndarray)
-            self.overlays.append(_Overlay(argument, ducks=True))
+            self.overlays.append(Overlay(argument, ducks=True))
             self.duck.go(STATUS_DUCK, 0.2)
         elif update is Update.SWAP:
             assert isinstance(argument, tuple)
@@ -288,10 +267,10 @@ class LiveSession:
         elif command in (Command.NEXT, Command.PREVIOUS):
             self._seek_chapter(command is Command.NEXT)
         elif command in (Command.VOICE_UP, Command.VOICE_DOWN):
-            self.voice_level = _step_level(self.voice_level, command is Command.VOICE_UP)
+            self.voice_level = step_level(self.voice_level, command is Command.VOICE_UP)
             self._play(feedback.tick(self.voice_level))
         elif command in (Command.AMBIENT_UP, Command.AMBIENT_DOWN):
-            self.ambient_level = _step_level(self.ambient_level, command is Command.AMBIENT_UP)
+            self.ambient_level = step_level(self.ambient_level, command is Command.AMBIENT_UP)
             self._play(feedback.tick(self.ambient_level))
         elif command is Command.STATUS:
             if self.status_voice is not None:
@@ -311,9 +290,9 @@ class LiveSession:
         if self.phase is Phase.EXIT:
             return
         for index, frames in self.delays:  # the quiet already heard, in every later timeline too
-            timeline = delayed(timeline, _step_start(timeline, index), frames)
+            timeline = delayed(timeline, step_start(timeline, index), frames)
         waited = self.position - self.hold_at
-        position = _mapped(self.deck.timeline, min(self.position, self.hold_at), timeline)
+        position = mapped_positions(self.deck.timeline, min(self.position, self.hold_at), timeline)
         if waited > 0:
             index = next((i for i, mark in enumerate(timeline.steps) if mark.start >= position), len(timeline.steps))
             self.delays.append((index, waited))
@@ -321,12 +300,12 @@ class LiveSession:
             position += waited
         self.position = position
         self.hold_at = timeline.length
-        self.deck = Mixer(timeline if complete else _held(timeline))
+        self.deck = Mixer(timeline if complete else held_open(timeline))
         self.timeline = timeline
 
     def _play(self, clip: Clip) -> None:
         """A feedback sound now."""
-        self.overlays.append(_Overlay(clip))
+        self.overlays.append(Overlay(clip))
 
     def _fade_then(self, seconds: float, action: Callable[[], None]) -> None:
         """Fade the program out, then do something."""
@@ -413,38 +392,3 @@ class LiveSession:
         """Nothing more from the program; the session ends when feedback sounds have played."""
         self.phase = Phase.DONE
         self.log.append("done")
-
-
-def _mapped(opening: Timeline, position: int, timeline: Timeline) -> int:
-    """The same place in a longer timeline: as far into the same step."""
-    marks = [mark for mark in opening.steps if mark.start <= position]
-    if not marks:
-        return position
-    index = len(marks) - 1
-    target = timeline.steps[index]
-    return target.start + min(position - opening.steps[index].start, target.length)
-
-
-def _step_start(timeline: Timeline, index: int) -> int:
-    """Where a step starts (the end, for the step after the last)."""
-    return timeline.steps[index].start if index < len(timeline.steps) else timeline.length
-
-
-def _held(timeline: Timeline) -> Timeline:
-    """An opening that plays on past its last step while the rest is made (its bed goes on)."""
-    return replace(timeline, length=timeline.length + int(HOLD_SECONDS * SAMPLE_RATE))
-
-
-def _apply_gain(block: Block, gain: npt.NDArray[np.float32] | float) -> None:
-    """Scale a block in place by a constant or a per-frame gain."""
-    if isinstance(gain, np.ndarray):
-        block *= gain[:, np.newaxis]
-    elif gain != 1.0:
-        block *= np.float32(gain)
-
-
-def _step_level(level: float, up: bool) -> float:
-    """A volume level one step up or down, within range."""
-    factor = 10 ** ((VOLUME_STEP_DB if up else -VOLUME_STEP_DB) / 20)
-    low, high = VOLUME_RANGE
-    return float(min(max(level * factor, low), high))
