@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -17,10 +17,6 @@ from player.errors import PlayerError, ScriptError
 from player.script.untrusted import printable
 from player.signals import stop_workers
 from player.userfiles import describe_os_error
-
-if TYPE_CHECKING:
-    pass
-
 
 OPTION_HINTS = {
     "length": "--length", "pace": "--pace", "rate": "--rate", "vars": "--set", "suffix": "or --format",
