@@ -216,7 +216,7 @@ def _check_batch_vars(overrides: Overrides, scripts: list[Script], failed: int) 
     """A --set name that no script of the batch knows is a misspelling: stop before any work."""
     if failed:
         return  # a script that did not load may be the one that knows it
-    from player.script.loader import did_you_mean
+    from player.script.suggest import did_you_mean
     from player.script.support import SUPPORT_VAR
 
     # support is always known: every practice speaks it at the close when it is given.

@@ -17,8 +17,9 @@ from player.errors import ChapterError, PlayerError
 from player.live.transport import LiveSession
 from player.render.loudness import integrated_loudness
 from player.script.library import builtin_folder
-from player.script.loader import Overrides, did_you_mean, load_script
+from player.script.loader import Overrides, load_script
 from player.script.model import Repeat, Script, Step
+from player.script.suggest import did_you_mean
 from player.sounds.loops import warm_up
 from player.timeline.layout import Timeline, compile_timeline, estimate_timeline, speech_requests
 from player.voices import Speaker, SpeechRequest

@@ -36,7 +36,7 @@ def title_from_name(name: str) -> str:
 def copy_text(builtin: str) -> str:
     """A built-in practice's text to adapt: its own words, under the schema line for editors."""
     from player.script.library import builtin_folder, builtin_names
-    from player.script.loader import did_you_mean
+    from player.script.suggest import did_you_mean
 
     names = builtin_names()
     if builtin not in names:  # a name from the list only: never a path

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from player.errors import PlayerError, RequestError
-from player.script.loader import did_you_mean, load_script
+from player.script.loader import load_script
+from player.script.suggest import did_you_mean
 
 SAFETY_NOTE = (
     "These practices support, and do not replace, care from a professional. If numbness persists, "

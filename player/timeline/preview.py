@@ -6,8 +6,8 @@ from pathlib import Path
 
 from player import SAMPLE_RATE
 from player.errors import RequestError
-from player.script.loader import did_you_mean
 from player.script.model import AmbientSettings
+from player.script.suggest import did_you_mean
 from player.sounds import BEDS, CHIMES, chime, is_builtin_bed, is_builtin_chime
 from player.timeline.layout import Sound, Timeline
 
