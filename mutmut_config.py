@@ -1,7 +1,7 @@
 """mutmut 2's hook (read from the working directory): mutate only the functions named in MUTMUT_FUNCTIONS.
 
 A whole module is hundreds of mutants; on a shared 2-core machine a run is bounded by choosing
-the functions that decide the output. `MUTMUT_FUNCTIONS="solve_length _closing_quiet"` tests
+the functions that decide the output. `MUTMUT_FUNCTIONS="solve_length closing_quiet"` tests
 only mutants on lines inside a function (or class) of one of those names, nested ones
 included; every other mutant is reported as skipped. Unset or empty: every mutant is tested.
 See docs/testing.md.

@@ -7,8 +7,8 @@ in this process with the mutated function's `__code__` (and defaults) in place o
 original, so every module that imported the function sees the mutant. Mutants outside any
 function (module constants, class bodies) cannot be swapped in and are counted apart.
 
-    python mutmut_inprocess.py player/timeline/layout.py "solve_length _place" -- -m "not real" tests/test_timeline.py \
-        ++ tests/test_mutants_timeline.py
+    python mutmut_inprocess.py player/timeline/lengths.py "solve_length closing_quiet" -- -m "not real" \
+        tests/test_timeline.py ++ tests/test_mutants_timeline.py
 
 MUTMUT_FUNCTIONS-style selection (second argument, empty for all); writes one JSON line per
 mutant to stdout's last lines and a summary. See docs/testing.md.

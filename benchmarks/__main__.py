@@ -107,7 +107,7 @@ def practice(*args: str) -> list[str]:
 def speech_seconds(script: Path, env: dict[str, str]) -> float:
     """Seconds of speech in a session (from its timeline, synthesizing into the given cache)."""
     code = ("import sys; from player.script.loader import load_script; "
-            "from player.timeline.layout import compile_timeline; "
+            "from player.timeline.compile import compile_timeline; "
             "from player.voices import Speaker, choose_engine; s = load_script(sys.argv[1]); "
             "t = compile_timeline(s, Speaker(choose_engine(s.voice.engine).engine)); "
             "print(sum(c.end - c.start for c in t.cues) / t.sample_rate)")

@@ -22,7 +22,7 @@ from player.ffmpeg import ffmpeg_exe
 from player.script.library import resolve_script
 from player.script.loader import load_script
 from player.sounds.loops import bed_loop
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker, choose_engine
 
 BITRATE = "128k"

@@ -28,7 +28,7 @@ from player.render.limiter import true_peaks
 from player.render.mixer import Block, Mixer
 from player.script.library import resolve_script
 from player.script.loader import Overrides, load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker, open_engine
 
 MINUTES = 3

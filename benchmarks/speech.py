@@ -23,7 +23,7 @@ from benchmarks import load_note, write_section
 from player import SAMPLE_RATE
 from player.script.library import resolve_script
 from player.script.loader import Overrides, load_script
-from player.timeline.layout import compile_timeline, speech_requests
+from player.timeline.compile import compile_timeline, speech_requests
 from player.voices import Engine, Speaker
 from player.voices.cache import ClipCache
 from player.voices.piper import PiperEngine

@@ -21,7 +21,7 @@ from player.script.loader import load_script
 from player.sounds import BEDS, chime
 from player.sounds.beds import LAYER_SECONDS, make_bed
 from player.sounds.loops import bed_loop, loop_file
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

@@ -10,7 +10,7 @@ import pytest
 from player.script.library import builtin_folder
 from player.script.loader import load_script
 from player.script.model import Repeat, Say, Script, Step
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker, open_engine
 
 BUILTINS = sorted(builtin_folder().glob("*.yaml"))

@@ -18,7 +18,8 @@ from player.cli.commands import cli
 from player.script.library import builtin_folder, builtin_names
 from player.script.loader import Overrides, load_script
 from player.script.model import Breathe, Chapter, Say, Script, Step
-from player.timeline.layout import Cue, estimate_timeline
+from player.timeline.compile import estimate_timeline
+from player.timeline.model import Cue
 
 BUILTINS = sorted(builtin_folder().glob("*.yaml"))
 PRACTICES = [path for path in BUILTINS if path.stem != "reorient"]
@@ -207,7 +208,7 @@ def test_before_reaching_out_says_plainly_that_not_sending_is_fine() -> None:
 @pytest.mark.parametrize("path", PRACTICES, ids=lambda p: p.stem)
 def test_with_the_real_voice_every_variant_renders_at_its_length_with_a_support_line(path: Path) -> None:
     # The estimate guesses speech lengths; the real voice decides whether a variant fits.
-    from player.timeline.layout import compile_timeline
+    from player.timeline.compile import compile_timeline
     from player.voices import Speaker, open_engine
 
     base = load_script(path)

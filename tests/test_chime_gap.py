@@ -17,7 +17,8 @@ from player.export import ExportOptions, export
 from player.render.limiter import CEILING
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import Timeline, compile_timeline
+from player.timeline.compile import compile_timeline
+from player.timeline.model import Timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

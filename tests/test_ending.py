@@ -17,7 +17,9 @@ from player.render.mixer import Mixer
 from player.script.authoring import timer_script
 from player.script.loader import Overrides, load_script
 from player.sounds import CHIMES, chime
-from player.timeline.layout import END_QUIET, Timeline, compile_timeline
+from player.timeline.compile import compile_timeline
+from player.timeline.lengths import END_QUIET
+from player.timeline.model import Timeline
 from player.voices import Speaker
 from tests.fakes import FakeEngine
 

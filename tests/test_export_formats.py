@@ -25,7 +25,7 @@ from mutagen.oggopus import OggOpus
 from player.cli.commands import cli
 from player.ffmpeg import ffmpeg_exe
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker, open_engine
 from tests.conftest import silences
 

@@ -17,7 +17,7 @@ from player.export.master import speech_spans
 from player.export.progress import Progress, scaled
 from player.render.mixer import BLOCK_FRAMES, Mixer
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

@@ -16,7 +16,8 @@ from player.export import ExportOptions, export
 from player.render.limiter import CEILING
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import END_QUIET, compile_timeline
+from player.timeline.compile import compile_timeline
+from player.timeline.lengths import END_QUIET
 from player.voices import Speaker, open_engine
 from tests.conftest import decode, silences
 

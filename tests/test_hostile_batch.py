@@ -14,7 +14,7 @@ from player.errors import ExportError
 from player.export import ExportOptions, export
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline, estimate_timeline
+from player.timeline.compile import compile_timeline, estimate_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

@@ -17,7 +17,8 @@ from player import SAMPLE_RATE
 from player.errors import ScriptError
 from player.script.loader import load_script
 from player.sounds.loops import BED_VERSION, _cache_path, _layer_path, _load
-from player.timeline.layout import END_QUIET, estimate_timeline
+from player.timeline.compile import estimate_timeline
+from player.timeline.lengths import END_QUIET
 from player.voices.cache import CacheError, ClipCache, save_entry
 from tests.conftest import SHORT_LAYER_SECONDS
 

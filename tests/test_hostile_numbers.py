@@ -25,7 +25,8 @@ from player.export.encoder import _write_blocks
 from player.export.formats import FORMATS, encoding_for
 from player.render.mixer import Mixer, NonFiniteAudio
 from player.script.loader import Overrides, load_script
-from player.timeline.layout import Timeline, estimate_timeline
+from player.timeline.compile import estimate_timeline
+from player.timeline.model import Timeline
 
 WriteScript = Callable[..., Path]
 

@@ -26,7 +26,7 @@ from player.export import ExportOptions, export, metadata_for
 from player.render.mixer import Mixer
 from player.script.loader import load_script
 from player.script.model import Script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker, open_engine
 
 pytestmark = pytest.mark.real

@@ -21,7 +21,8 @@ from player.script.jsonschema import schema_text, script_schema, shipped_schema_
 from player.script.library import builtin_folder, builtin_names
 from player.script.loader import Overrides, load_script
 from player.sounds import chime
-from player.timeline.layout import END_QUIET, compile_timeline
+from player.timeline.compile import compile_timeline
+from player.timeline.lengths import END_QUIET
 from player.voices import Speaker, open_engine
 from tests.fakes import FakeEngine
 

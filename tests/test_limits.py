@@ -12,7 +12,7 @@ import pytest
 from player.errors import ScriptError
 from player.script import limits
 from player.script.loader import Overrides, load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from player.cli.commands import cli
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.timeline.listing import Row, rows
 from player.voices import Speaker
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from player.script.loader import load_script
-from player.timeline.layout import speech_requests
+from player.timeline.compile import speech_requests
 from player.voices import Speaker, choose_engine
 from player.voices.cache import ClipCache
 from tests.pulse import PulseServer, sounding, stop_recording

@@ -13,7 +13,7 @@ from player.live.start import build_session, opening_stages
 from player.live.transport import LiveSession
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline, delayed, speech_requests
+from player.timeline.compile import compile_timeline, delayed, speech_requests
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

@@ -21,7 +21,8 @@ import soundfile
 from player.export import ExportOptions, export
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import END_QUIET, compile_timeline
+from player.timeline.compile import compile_timeline
+from player.timeline.lengths import END_QUIET
 from player.voices import Speaker, open_engine
 from tests.pulse import PulseServer, aligned_correlation, envelope, sounding, stop_recording
 

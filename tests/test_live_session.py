@@ -16,7 +16,8 @@ from player.live.transport import Command, LiveSession
 from player.render.mixer import Mixer
 from player.script.loader import load_script
 from player.sounds import chime
-from player.timeline.layout import Timeline, compile_timeline
+from player.timeline.compile import compile_timeline
+from player.timeline.model import Timeline
 from player.voices import Speaker
 from tests.conftest import decode
 

@@ -26,7 +26,7 @@ from player.render.limiter import _KERNELS, TAPS, WINDOW, limit, true_peaks
 from player.render.loudness import StreamMeter
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker, open_engine
 
 WriteScript = Callable[..., Path]

@@ -18,7 +18,7 @@ from player.export.master import Render, mastering_gain, measure_spans, speech_s
 from player.render.limiter import true_peaks
 from player.render.mixer import Block, Mixer
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

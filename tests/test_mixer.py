@@ -10,7 +10,7 @@ import numpy as np
 from player import SAMPLE_RATE
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

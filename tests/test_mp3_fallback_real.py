@@ -20,7 +20,7 @@ from player.export.mp3frames import find_splice
 from player.ffmpeg import ffmpeg_exe
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 
 pytestmark = pytest.mark.real

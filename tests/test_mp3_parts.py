@@ -37,7 +37,7 @@ from player.ffmpeg import ffmpeg_exe
 from player.render.limiter import true_peaks
 from player.render.mixer import Block
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker, open_engine
 
 MP3 = encoding_for(FORMATS["mp3"], False, None, None)

@@ -16,7 +16,7 @@ from player.render.ambient import bed_calibration, plan_ambient
 from player.render.mixer import Mixer, NonFiniteAudio
 from player.script.model import AmbientSettings
 from player.sounds.loops import bed_samples
-from player.timeline.layout import Sound, Timeline
+from player.timeline.model import Sound, Timeline
 
 Samples = npt.NDArray[np.float64]
 

@@ -15,7 +15,9 @@ import pytest
 from player import SAMPLE_RATE
 from player.errors import ScriptError
 from player.script.loader import Overrides, load_script
-from player.timeline.layout import _Span, compile_timeline, delayed, estimate_timeline, solve_length
+from player.timeline.compile import compile_timeline, delayed, estimate_timeline
+from player.timeline.lengths import solve_length
+from player.timeline.spans import Span
 from player.voices import Speaker
 from tests.fakes import fake_seconds
 
@@ -23,12 +25,12 @@ WriteScript = Callable[..., Path]
 SR = SAMPLE_RATE
 
 
-def flexible(samples: int, low: int, high: int) -> _Span:
+def flexible(samples: int, low: int, high: int) -> Span:
     """A flexible span."""
-    return _Span(samples, low=low, high=high, flexible=True)
+    return Span(samples, low=low, high=high, flexible=True)
 
 
-def solved(spans: list[_Span], target: int) -> list[int]:
+def solved(spans: list[Span], target: int) -> list[int]:
     """Every span's length after solving."""
     solve_length(spans, target, "t.yaml")
     return [span.samples for span in spans]
@@ -36,7 +38,7 @@ def solved(spans: list[_Span], target: int) -> list[int]:
 
 def test_water_filling_clamps_at_the_top_and_gives_the_rest_to_the_others() -> None:
     # budget 600 over weights 100 : 300 -> 150 and 450; 450 passes 400, so B = 400 and A takes 200.
-    assert solved([_Span(1000), flexible(100, 50, 1000), flexible(300, 150, 400)], 1600) == [1000, 200, 400]
+    assert solved([Span(1000), flexible(100, 50, 1000), flexible(300, 150, 400)], 1600) == [1000, 200, 400]
 
 
 def test_water_filling_clamps_at_the_bottom() -> None:
@@ -48,7 +50,7 @@ def test_the_leftover_sample_goes_to_the_largest_remainder() -> None:
     # 10 over 1 : 2 -> 3.33 and 6.67: floors 3 and 6, and the one sample left goes to 6.67.
     assert solved([flexible(1, 0, 100), flexible(2, 0, 100)], 10) == [3, 7]
     # 3.33, 3.33, 3.33 plus 10 fixed: the first of equal remainders gets the spare sample.
-    assert solved([_Span(10), flexible(1, 0, 50), flexible(1, 0, 50), flexible(1, 0, 50)], 20) == [10, 4, 3, 3]
+    assert solved([Span(10), flexible(1, 0, 50), flexible(1, 0, 50), flexible(1, 0, 50)], 20) == [10, 4, 3, 3]
 
 
 def test_zero_length_flexible_pauses_share_the_time_equally() -> None:
@@ -56,12 +58,12 @@ def test_zero_length_flexible_pauses_share_the_time_equally() -> None:
 
 
 def test_the_shortest_and_the_longest_lengths_are_reachable_exactly() -> None:
-    assert solved([_Span(1000), flexible(100, 50, 150)], 1050) == [1000, 50]
-    assert solved([_Span(1000), flexible(100, 50, 150)], 1150) == [1000, 150]
+    assert solved([Span(1000), flexible(100, 50, 150)], 1050) == [1000, 50]
+    assert solved([Span(1000), flexible(100, 50, 150)], 1150) == [1000, 150]
 
 
 def test_a_length_past_either_bound_is_refused_with_both_figures() -> None:
-    spans = [_Span(10 * SR), flexible(10 * SR, 5 * SR, 20 * SR)]
+    spans = [Span(10 * SR), flexible(10 * SR, 5 * SR, 20 * SR)]
     with pytest.raises(ScriptError) as short:
         solve_length(spans, 14 * SR, "t.yaml")
     assert str(short.value) == (
@@ -74,12 +76,12 @@ def test_a_length_past_either_bound_is_refused_with_both_figures() -> None:
         "30.0s, and it cannot be longer than that (speech and fixed pauses take 10.0s)")
     for target in (15 * SR - 1, 30 * SR + 1):
         with pytest.raises(ScriptError):
-            solve_length([_Span(10 * SR), flexible(10 * SR, 5 * SR, 20 * SR)], target, "t.yaml")
+            solve_length([Span(10 * SR), flexible(10 * SR, 5 * SR, 20 * SR)], target, "t.yaml")
 
 
 def test_a_length_without_flexible_pauses_says_how_to_write_one() -> None:
     with pytest.raises(ScriptError) as error:
-        solve_length([_Span(100)], 100, "t.yaml")
+        solve_length([Span(100)], 100, "t.yaml")
     assert str(error.value) == (
         "t.yaml: a target length needs flexible pauses ('- pause: {seconds: 20, flexible: true}'), and "
         "this script has none: every pause is fixed")

@@ -10,7 +10,7 @@ from player.export import metadata_for
 from player.export.tags import ffmetadata_chapters
 from player.script.loader import load_script
 from player.script.model import Chapter
-from player.timeline.layout import compile_timeline, delayed
+from player.timeline.compile import compile_timeline, delayed
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

@@ -18,7 +18,7 @@ from player.export import parts as parts_module
 from player.export.mp3frames import SpliceError
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker, open_engine
 
 pytestmark = pytest.mark.real

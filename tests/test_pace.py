@@ -16,7 +16,7 @@ from player.export import export
 from player.render.mixer import Mixer
 from player.script.loader import load_script
 from player.script.text import BREATH_PAUSE, breath_groups
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 from player.voices.cache import ClipCache
 from player.voices.registry import choose_engine

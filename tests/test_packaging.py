@@ -16,7 +16,7 @@ import pytest
 
 from player.errors import MissingDependency
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later

@@ -23,7 +23,7 @@ from player.script.authoring import TEMPLATES, new_script, timer_script
 from player.script.library import builtin_folder
 from player.script.loader import Overrides, load_script
 from player.sounds import loops
-from player.timeline.layout import compile_timeline, estimate_timeline
+from player.timeline.compile import compile_timeline, estimate_timeline
 from player.voices import Speaker
 from player.voices.cache import save_entry
 from tests.test_robustness import generated_corpus

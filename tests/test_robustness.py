@@ -27,7 +27,7 @@ from player.errors import ScriptError
 from player.script.library import builtin_folder
 from player.script.loader import load_script
 from player.script.model import Script
-from player.timeline.layout import estimate_timeline
+from player.timeline.compile import estimate_timeline
 
 WriteScript = Callable[..., Path]
 CORPUS = Path(__file__).resolve().parent / "bad_scripts"

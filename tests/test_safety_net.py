@@ -26,7 +26,7 @@ from player.live.start import exit_script
 from player.script.loader import Overrides, load_script, parse_set_options
 from player.script.model import Chime, Say
 from player.script.support import INTRODUCTION, MAX_SUPPORT_CHARS
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 from tests.conftest import silences
 

@@ -216,7 +216,7 @@ def test_build_hear_and_export_a_practice_in_the_browser(studio: tuple[str, Path
     from player.render.mixer import Mixer
     from player.script.loader import load_script
     from player.studio.render import default_speaker
-    from player.timeline.layout import compile_timeline
+    from player.timeline.compile import compile_timeline
 
     url, folder = studio
     browser.get(url)

@@ -21,7 +21,7 @@ from player.cli.commands import cli
 from player.export import metadata_for
 from player.export.tags import DEFAULT_ALBUM, default_cover, ffmetadata_chapters
 from player.script.loader import load_script
-from player.timeline.layout import estimate_timeline
+from player.timeline.compile import estimate_timeline
 from player.voices.registry import voice_credit
 
 WriteScript = Callable[..., Path]

@@ -13,7 +13,9 @@ from player import SAMPLE_RATE
 from player.errors import ScriptError
 from player.script.loader import Overrides, load_script
 from player.script.text import ELLIPSIS_PAUSE
-from player.timeline.layout import END_QUIET, ESTIMATED_CHARS_PER_SECOND, Timeline, compile_timeline, estimate_timeline
+from player.timeline.compile import compile_timeline, estimate_timeline
+from player.timeline.lengths import END_QUIET, ESTIMATED_CHARS_PER_SECOND
+from player.timeline.model import Timeline
 from player.voices import Speaker
 from tests.fakes import fake_seconds
 

@@ -13,7 +13,7 @@ import webvtt
 
 from player.export.transcripts import transcript
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

@@ -21,7 +21,8 @@ from player import SAMPLE_RATE
 from player.export.transcripts import transcript
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import Timeline, compile_timeline
+from player.timeline.compile import compile_timeline
+from player.timeline.model import Timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

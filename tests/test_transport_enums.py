@@ -11,7 +11,7 @@ from player.live.controls import Command, Phase, Update
 from player.live.start import exit_script
 from player.live.transport import LiveSession
 from player.script.loader import load_script
-from player.timeline.layout import compile_timeline
+from player.timeline.compile import compile_timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]

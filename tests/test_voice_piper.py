@@ -22,7 +22,8 @@ from player.export import export
 from player.ffmpeg import ffmpeg_exe
 from player.render.mixer import Mixer
 from player.script.loader import load_script
-from player.timeline.layout import Timeline, compile_timeline
+from player.timeline.compile import compile_timeline
+from player.timeline.model import Timeline
 from player.voices import Speaker, choose_engine
 from player.voices.cache import ClipCache
 from player.voices.piper import PiperEngine, bundled_voice

@@ -74,7 +74,7 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
     from player.script.library import resolve_script
     from player.script.loader import load_script
     from player.script.usedfiles import outside_folder
-    from player.timeline.layout import estimate_timeline
+    from player.timeline.compile import estimate_timeline
 
     overrides = overrides_from(set_vars, length, pace, engine, voice, rate)
     problems = []
@@ -187,7 +187,7 @@ def timer(duration: float, bells_every: float | None, ambient: str | None, chime
     from player.live.transport import LiveSession
     from player.render.mixer import Mixer
     from player.script.authoring import timer_script
-    from player.timeline.layout import compile_timeline
+    from player.timeline.compile import compile_timeline
     from player.voices import Speaker, choose_engine
 
     script = timer_script(duration, bells_every, ambient, chime)

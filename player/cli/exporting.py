@@ -124,7 +124,7 @@ def _export_one(script: Script, target: Path, options: ExportOptions, album: str
     from player.export import export, metadata_for, work_for
     from player.export.progress import scaled
     from player.render.mixer import Mixer
-    from player.timeline.layout import compile_timeline
+    from player.timeline.compile import compile_timeline
 
     check_targets(target, options)  # before synthesis: an existing file fails at once
     if advance is not None:
@@ -159,7 +159,7 @@ def _export_batch(names: tuple[str, ...], folder: Path, fmt: str, overrides: Ove
     from player.export.progress import Progress
     from player.script.library import resolve_script
     from player.script.loader import load_script
-    from player.timeline.layout import estimate_timeline
+    from player.timeline.compile import estimate_timeline
 
     loaded: list[tuple[str, Script]] = []
     failed: list[tuple[str, str]] = []

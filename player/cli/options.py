@@ -17,7 +17,7 @@ from player.script.schema import ENGINES, OPTION_FIELDS, Field, number_problem
 if TYPE_CHECKING:
     from player.script.loader import Overrides
     from player.script.model import Script
-    from player.timeline.layout import Timeline
+    from player.timeline.model import Timeline
     from player.voices import Speaker
 
 
@@ -123,7 +123,7 @@ def voice_label(script: Script) -> str:
 
 def compile_with_progress(script: Script, quiet: bool = False) -> Timeline:
     """The exact timeline, synthesizing uncached speech with a progress bar."""
-    from player.timeline.layout import compile_timeline, speech_requests
+    from player.timeline.compile import compile_timeline, speech_requests
 
     speaker = speaker_for(script)
     new = speaker.count_new(speech_requests(script))

@@ -50,7 +50,7 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     from player.live.start import build_session
     from player.script.library import resolve_script
     from player.script.loader import load_script
-    from player.timeline.layout import estimate_timeline
+    from player.timeline.compile import estimate_timeline
 
     script = load_script(resolve_script(script_name),
                          overrides_from(set_vars, length, pace, engine, voice, rate))

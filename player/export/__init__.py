@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from player.export.tags import Metadata
     from player.render.mixer import Block, Mixer
     from player.script.model import Chapter, Script
-    from player.timeline.layout import Timeline
+    from player.timeline.model import Timeline
 
 __all__ = ["FORMATS", "TRANSCRIPTS", "ExportOptions", "ExportResult", "Metadata", "check_targets", "export",
            "format_for", "metadata_for", "outputs_for", "work_for"]

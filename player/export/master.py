@@ -30,7 +30,7 @@ from player.render.loudness import HOPS_PER_SECOND, StreamMeter, block_powers, g
 from player.render.mixer import Block, Mixer
 
 if TYPE_CHECKING:
-    from player.timeline.layout import Timeline
+    from player.timeline.model import Timeline
 
 Span = tuple[int, int]
 

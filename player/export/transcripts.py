@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the timeline (numpy) is not needed to name the transcript kinds
-    from player.timeline.layout import Cue, Timeline
+    from player.timeline.model import Cue, Timeline
 
 TRANSCRIPTS = ("vtt", "srt", "lrc")
 

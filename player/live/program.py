@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from player import SAMPLE_RATE
-from player.timeline.layout import Timeline
+from player.timeline.model import Timeline
 
 VOLUME_STEP_DB = 2.0
 VOLUME_RANGE = (0.1, 2.0)

@@ -21,7 +21,8 @@ from player.script.loader import Overrides, load_script
 from player.script.model import Repeat, Script, Step
 from player.script.suggest import did_you_mean
 from player.sounds.loops import warm_up
-from player.timeline.layout import Timeline, compile_timeline, estimate_timeline, speech_requests
+from player.timeline.compile import compile_timeline, estimate_timeline, speech_requests
+from player.timeline.model import Timeline
 from player.voices import Speaker, SpeechRequest
 from player.voices.textprep import speakable
 

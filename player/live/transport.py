@@ -28,7 +28,8 @@ from player.live.program import (
 )
 from player.render.mixer import CHANNELS, Block, Mixer
 from player.sounds import chime, feedback
-from player.timeline.layout import Timeline, delayed
+from player.timeline.compile import delayed
+from player.timeline.model import Timeline
 
 PAUSE_FADE = 0.3
 

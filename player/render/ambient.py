@@ -19,7 +19,8 @@ from player.atomic import save_array
 from player.render.loudness import SPEECH_LOUDNESS, integrated_loudness
 from player.script.model import AmbientSettings
 from player.sounds.loops import bed_loop, derived_cache_path
-from player.timeline.layout import END_QUIET, Timeline
+from player.timeline.lengths import END_QUIET
+from player.timeline.model import Timeline
 
 SHORT_GAP = 2.5
 """Quiet shorter than this (seconds) between speech keeps the bed at its speech level."""

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from player.render.ambient import bed_calibration, plan_ambient
 from player.render.limiter import CEILING, LOOKAROUND, limit
 from player.sounds.loops import bed_samples
-from player.timeline.layout import Timeline
+from player.timeline.model import Timeline
 
 BLOCK_FRAMES = 16_384
 """Frames per block when streaming (about 0.37 s at 44.1 kHz)."""

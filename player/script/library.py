@@ -78,7 +78,7 @@ class PracticeInfo:
 
 def list_practices() -> list[PracticeInfo]:
     """Every built-in practice, by name, with its estimated length and a one-line summary."""
-    from player.timeline.layout import estimate_timeline
+    from player.timeline.compile import estimate_timeline
 
     found = []
     for name in builtin_names():

@@ -27,7 +27,7 @@ from player.script.loader import Overrides, load_script
 from player.script.model import Script
 from player.script.yamlnodes import MAX_FILE_BYTES, compose_text
 from player.studio.workspace import StudioError
-from player.timeline.layout import estimate_timeline
+from player.timeline.compile import estimate_timeline
 
 Json = Any
 """Plain JSON data from or for the page."""

@@ -32,7 +32,7 @@ from player.script.support import SUPPORT_VAR
 from player.sounds.files import AudioFileError, decode
 from player.studio.document import loaded
 from player.studio.workspace import NotFound, StudioError, Workspace
-from player.timeline.layout import compile_timeline, speech_requests
+from player.timeline.compile import compile_timeline, speech_requests
 from player.voices import Speaker, choose_engine
 
 SpeakerFor = Callable[[Script], Speaker]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from player.timeline.layout import Timeline
+from player.timeline.model import Timeline
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from player.atomic import staged
 from player.errors import ExportError, MissingDependency
 from player.render.ambient import plan_ambient
 from player.script.durations import format_duration
-from player.timeline.layout import Timeline
+from player.timeline.model import Timeline
 
 INSTALL_HINT = "pip install 'practice-player[plot]'  (that is: matplotlib)"
 """matplotlib is the `plot` extra: only `show --plot` and the studio's pacing picture draw."""

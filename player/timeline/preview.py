@@ -9,7 +9,7 @@ from player.errors import RequestError
 from player.script.model import AmbientSettings
 from player.script.suggest import did_you_mean
 from player.sounds import BEDS, CHIMES, chime, is_builtin_bed, is_builtin_chime
-from player.timeline.layout import Sound, Timeline
+from player.timeline.model import Sound, Timeline
 
 PREVIEW_SECONDS = 10.0
 
