@@ -104,9 +104,9 @@ def _devices() -> Check:
 
 
 def _cache() -> Check:
-    from player.voices.cache import default_cache_dir
+    from player.paths import cache_root
 
-    folder = default_cache_dir()
+    folder = cache_root()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):

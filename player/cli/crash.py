@@ -9,17 +9,8 @@ import sys
 import traceback
 from pathlib import Path
 
-import platformdirs
-
 from player import __version__
-
-
-def reports_folder() -> Path:
-    """Where reports go: $PRACTICE_CACHE_DIR/reports when set, else the user log folder."""
-    override = os.environ.get("PRACTICE_CACHE_DIR")
-    if override:
-        return Path(override) / "reports"
-    return Path(platformdirs.user_log_dir("practice-player", appauthor=False))
+from player.paths import reports_folder
 
 
 def save_report(error: BaseException, argv: list[str]) -> Path | None:

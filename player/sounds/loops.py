@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from player import SAMPLE_RATE
+from player.paths import beds_folder, cache_root
 from player.sounds.beds import BED_RMS, LAYER_SECONDS, LAYERS, make_bed
 from player.sounds.catalog import is_builtin_bed
 from player.sounds.files import Stereo, load_stereo_file
-from player.voices.cache import checked_folder, default_cache_dir, load_entry, save_entry
+from player.voices.cache import checked_folder, load_entry, save_entry
 
 BED_VERSION = 2
 """Bump when a bed's recipe changes, so cached renders are made again."""
@@ -30,14 +31,15 @@ SEAM_SECONDS = 1.0
 
 def _cache_path(name: str) -> Path:
     """Where a rendered built-in bed's layer is kept (with the checksum of its key and samples)."""
-    return checked_folder(default_cache_dir()) / "beds" / f"{name}-v{BED_VERSION}.npz"
+    checked_folder(cache_root())
+    return beds_folder() / f"{name}-v{BED_VERSION}.npz"
 
 
 def derived_cache_path(sound: str, what: str) -> Path | None:
     """Where something computed from a built-in bed is kept (None for a user's file)."""
     if not is_builtin_bed(sound):
         return None
-    return default_cache_dir() / "beds" / f"{sound}-v{BED_VERSION}-{what}.npz"
+    return beds_folder() / f"{sound}-v{BED_VERSION}-{what}.npz"
 
 
 _LOADING = threading.Lock()

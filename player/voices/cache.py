@@ -10,29 +10,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import platformdirs
 
 from player.atomic import save_array
 from player.errors import PlayerError
+from player.paths import cache_root, speech_folder
 from player.voices.base import SpeechRequest
 
 CLIP_FORMAT = 6
 """Bump when the clean-up (trimming, resampling, levelling) changes, so old entries are not reused."""
-
-
-def default_cache_dir() -> Path:
-    """The user cache folder, or $PRACTICE_CACHE_DIR when set (tests and shared machines)."""
-    override = os.environ.get("PRACTICE_CACHE_DIR")
-    if override:
-        return Path(override)
-    return Path(platformdirs.user_cache_dir("practice-player", appauthor=False))
 
 
 def clip_key(engine: str, engine_version: str, request: SpeechRequest, sample_rate: int,
@@ -108,7 +99,7 @@ class ClipCache:
     """Prepared clips stored as .npz files (samples and their SHA-256) under their key; writes are atomic."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = checked_folder(folder or default_cache_dir()) / "speech"
+        self.folder = speech_folder(checked_folder(folder or cache_root()))
         self.hits = 0
         self.misses = 0
         self.damaged = 0

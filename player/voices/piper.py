@@ -210,12 +210,12 @@ class PiperEngine:
 
     def _prepared(self, voice: PiperVoiceFile) -> Path:
         """Where the voice's model with fixed noise is cached (named by the voice file's content)."""
-        from player.voices.cache import default_cache_dir
+        from player.paths import piper_folder
         from player.voices.piper_worker import NOISE_VERSION
 
         stat = voice.model.stat()
         digest = _file_digest(voice.model, stat.st_size, stat.st_mtime)
-        return default_cache_dir() / "piper" / f"{digest[:32]}-noise{NOISE_VERSION}.onnx"
+        return piper_folder() / f"{digest[:32]}-noise{NOISE_VERSION}.onnx"
 
     def _speak_with(
         self, voice: PiperVoiceFile, lines: list[tuple[int, SpeechRequest]],
