@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
@@ -16,6 +17,12 @@ from player.ffmpeg import ffmpeg_exe
 from player.voices import Speaker
 from player.voices.cache import ClipCache
 from tests.fakes import FakeEngine
+
+# A shell starts a background job (`make test &`, nohup) with SIGINT ignored, and every child
+# inherits that: the tests that press Ctrl-C on a command would then see it ignored, as the
+# product rightly does for an ignored signal. The suite is not such a job: give SIGINT back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

@@ -206,5 +206,5 @@ def test_built_ins_are_found_after_a_normal_install(tmp_path: Path) -> None:
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count(": ok, about") == len(REQUIRED)
-    assert (target / "player" / "schema" / "script.schema.json").exists()
-    assert (target / "player" / "templates" / "personal.yaml").exists()
+    assert (target / "player" / "script" / "data" / "script.schema.json").exists()
+    assert (target / "player" / "script" / "templates" / "personal.yaml").exists()
