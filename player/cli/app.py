@@ -7,8 +7,6 @@ from typing import Any
 
 import click
 
-# Only light modules here: `practice --help` and `check` must not wait for numpy, scipy, the
-# sound card or the voice engines. Each command imports what it needs when it runs.
 from player import __version__
 from player.cli.crash import save_report
 from player.cli.launch import EXIT_INTERRUPTED, graceful, stopped_line

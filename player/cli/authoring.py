@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-# Only light modules here: `practice --help` and `check` must not wait for numpy, scipy, the
-# sound card or the voice engines. Each command imports what it needs when it runs.
 from player.cli.app import cli, plural
 from player.cli.exporting import report_export
 from player.cli.options import compile_with_progress, duration_option, overrides_from, session_options
@@ -18,10 +15,6 @@ from player.export import ExportOptions
 from player.script.authoring import TEMPLATES
 from player.script.durations import format_clock, format_duration
 from player.script.untrusted import printable
-
-if TYPE_CHECKING:
-    pass
-
 
 EYES_LABELS = {"closed": "eyes closed", "open": "eyes open", "partly": "partly open"}
 

@@ -2,6 +2,10 @@
 
 Each command group lives in its own module and registers itself on the group in `app` when
 imported; importing them here is what makes `practice --help` list them all.
+
+Every module of this package imports only light modules at its top: `practice --help` and
+`check` must not wait for numpy, scipy, the sound card or the voice engines. Each command
+imports what it needs when it runs (tests/test_fast_start.py holds this).
 """
 
 from __future__ import annotations

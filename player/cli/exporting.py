@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-# Only light modules here: `practice --help` and `check` must not wait for numpy, scipy, the
-# sound card or the voice engines. Each command imports what it needs when it runs.
 from player.cli.app import cli, error_summary, print_error
 from player.cli.options import (
     FiniteRange,

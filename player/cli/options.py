@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-# Only light modules here: `practice --help` and `check` must not wait for numpy, scipy, the
-# sound card or the voice engines. Each command imports what it needs when it runs.
 from player.script.durations import format_duration, parse_duration
 from player.script.schema import ENGINES, OPTION_FIELDS, Field, number_problem
 

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-# Only light modules here: `practice --help` and `check` must not wait for numpy, scipy, the
-# sound card or the voice engines. Each command imports what it needs when it runs.
 from player.cli.app import cli
 from player.cli.options import duration_option, overrides_from, session_options, speaker_for
 from player.errors import DeviceError, UsageError, VoiceError
 from player.export import ExportOptions
 from player.script.durations import format_duration
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.command()
