@@ -12,6 +12,7 @@ import threading
 import time
 import types
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +124,10 @@ def _timeline(write_script: WriteScript) -> Timeline:
 
 def test_the_mixer_refuses_to_send_on_a_nan_sample(write_script: WriteScript) -> None:
     timeline = _timeline(write_script)
-    clip = next(iter(timeline.clips.values()))
-    clip[len(clip) // 2] = np.nan  # a bug anywhere upstream
-    mixer = Mixer(timeline)
+    key, clip = next(iter(timeline.clips.items()))
+    poisoned = np.array(clip)  # an estimate's clips are read-only views
+    poisoned[len(poisoned) // 2] = np.nan  # a bug anywhere upstream
+    mixer = Mixer(replace(timeline, clips={**timeline.clips, key: poisoned}))
     with pytest.raises(NonFiniteAudio, match="not finite"):
         list(mixer.blocks())
 

@@ -43,7 +43,7 @@ class StubSounds:
     def check_bed(self, sound: str | None) -> None:
         self.calls.append(("bed", sound))
 
-    def ring(self, clip: Clip, gain: float, ambient: AmbientSettings, at: int | None = None) -> int:
+    def ring(self, sound: str, clip: Clip, gain: float, ambient: AmbientSettings, at: int | None = None) -> int:
         self.calls.append(("ring", gain))
         return 300
 

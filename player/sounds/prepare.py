@@ -21,9 +21,10 @@ from player.sounds.beds import BED_CALIBRATION_DB, BED_RMS
 from player.sounds.catalog import is_builtin_bed, is_builtin_chime
 from player.sounds.files import AudioFileError, load_audio_file
 from player.sounds.loops import bed_loop
-from player.sounds.tones import breath_tone, chime, chime_samples, ring_frames
+from player.sounds.tones import breath_tone, chime, chime_envelope, chime_samples, envelope, frames_until_under
 
 Clip = npt.NDArray[np.float32]
+_SILENT = np.zeros(1, dtype=np.float32)
 
 
 class PreparedSounds:
@@ -35,7 +36,7 @@ class PreparedSounds:
     def chime(self, sound: str) -> Clip:
         """A built-in chime or a chime file (the script loader has checked the name)."""
         if is_builtin_chime(sound) and not self.exact:
-            return np.zeros(chime_samples(sound), dtype=np.float32)  # an estimate needs only its length
+            return np.broadcast_to(_SILENT, chime_samples(sound))  # an estimate needs only its length (read-only)
         return chime(sound) if is_builtin_chime(sound) else self._file(sound)
 
     def recording(self, path: Path) -> Clip:
@@ -56,24 +57,27 @@ class PreparedSounds:
             return
         bed_loop(sound)
 
-    def ring(self, clip: Clip, gain: float, ambient: AmbientSettings, at: int | None = None) -> int:
+    def ring(self, sound: str, clip: Clip, gain: float, ambient: AmbientSettings, at: int | None = None) -> int:
         """Frames until a chime at `gain`, starting `at`, is quieter than the bed under speech, and stays so.
 
         The bed's level is its `level` (where a bed would sit when there is none), lower while
-        it fades in at the start of the session (`at` None: assume it has faded in).
+        it fades in at the start of the session (`at` None: assume it has faded in). A built-in
+        chime is measured from its own envelope even in an estimate, whose clip is only silence
+        of the right length: the words after it start where they will in the export.
         """
         if gain <= 0:
             return 0
+        levels = chime_envelope(sound) if is_builtin_chime(sound) else envelope(clip)
         level = BED_RMS * self._bed_gain(ambient.sound) * 10 ** (ambient.level / 20) / gain
         fade_in = ambient.fade_in * SAMPLE_RATE
         if at is None or ambient.sound is None or at >= fade_in:
-            return ring_frames(clip, lambda ends: np.full(ends.size, level))
+            return frames_until_under(levels, len(clip), lambda ends: np.full(ends.size, level))
         start = at
 
         def faded(ends: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
             return level * np.sin(0.5 * np.pi * np.clip((start + ends) / fade_in, 0.0, 1.0))
 
-        return ring_frames(clip, faded)
+        return frames_until_under(levels, len(clip), faded)
 
     def _bed_gain(self, sound: str | None) -> float:
         """The mixer's loudness calibration of a bed (linear): a table for built-ins, measured for a file."""

@@ -65,15 +65,40 @@ def ring_frames(clip: npt.NDArray[np.float32], under_rms: Callable[[npt.NDArray[
     from the sound's own envelope, so a ring that swells again as its partials beat counts
     until its last loud window.
     """
+    return frames_until_under(envelope(clip, sample_rate), clip.size, under_rms, sample_rate)
+
+
+def frames_until_under(levels: npt.NDArray[np.float64], size: int,
+                       under_rms: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
+                       sample_rate: int = SAMPLE_RATE) -> int:
+    """`ring_frames` for a sound of `size` frames whose `envelope` is already known."""
+    window = max(int(ENVELOPE_SECONDS * sample_rate), 1)
+    ends = np.minimum(np.arange(1, levels.size + 1, dtype=np.float64) * window, size)
+    loud = np.flatnonzero(levels >= under_rms(ends))
+    return 0 if loud.size == 0 else min(int(loud[-1] + 1) * window, size)
+
+
+def envelope(clip: npt.NDArray[np.float32], sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float64]:
+    """A sound's level (linear RMS) over each ENVELOPE_SECONDS window, the last one partial."""
     window = max(int(ENVELOPE_SECONDS * sample_rate), 1)
     whole = clip.size // window * window
     blocks = np.asarray(clip[:whole], dtype=np.float64).reshape(-1, window)
     levels = np.sqrt(np.mean(blocks**2, axis=1))
     if clip.size > whole:
         levels = np.append(levels, np.sqrt(np.mean(np.asarray(clip[whole:], dtype=np.float64) ** 2)))
-    ends = np.minimum(np.arange(1, levels.size + 1, dtype=np.float64) * window, clip.size)
-    loud = np.flatnonzero(levels >= under_rms(ends))
-    return 0 if loud.size == 0 else min(int(loud[-1] + 1) * window, clip.size)
+    return np.asarray(levels, dtype=np.float64)
+
+
+@cache
+def chime_envelope(name: str) -> npt.NDArray[np.float64]:
+    """A built-in chime's `envelope`, worked out once per process and shared (read-only).
+
+    An estimate lays out a chime's ring from this without keeping the chime's samples, so
+    `check` and `show` place the words after a chime where the export will.
+    """
+    levels = envelope(chime(name))
+    levels.flags.writeable = False
+    return levels
 
 
 def breath_tone(rising: bool, samples: int, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:

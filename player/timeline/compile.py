@@ -65,11 +65,15 @@ def compile_timeline(
     return _build(script, chosen, lambda request: clips[request], real_clips=True, ending=ending)
 
 
+_SILENT = np.zeros(1, dtype=np.float32)
+
+
 def estimate_timeline(script: Script) -> Timeline:
     """A Timeline with speech lengths guessed from word counts: no engine needed."""
 
     def guess(request: SpeechRequest) -> Clip:
-        return np.zeros(estimated_speech(request.text, request.rate), dtype=np.float32)
+        # Only its length is read: a read-only view of one zero, not seconds of allocated samples.
+        return np.broadcast_to(_SILENT, estimated_speech(request.text, request.rate))
 
     return _build(script, script.steps, guess, real_clips=False)
 

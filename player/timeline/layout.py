@@ -62,8 +62,8 @@ class Sounds(Protocol):
         """Raise AudioFileError if a bed file cannot be used."""
         ...
 
-    def ring(self, clip: Clip, gain: float, ambient: AmbientSettings, at: int | None = None) -> int:
-        """Frames until a chime starting `at` has fallen under the bed for good."""
+    def ring(self, sound: str, clip: Clip, gain: float, ambient: AmbientSettings, at: int | None = None) -> int:
+        """Frames until the chime `sound` (its `clip`) starting `at` has fallen under the bed for good."""
         ...
 
 
@@ -211,7 +211,7 @@ class Layout:
         if clip is not None:
             # A built-in chime goes on ringing beneath the next step; a file takes its whole length.
             at = sum(span.samples for span in self.spans)
-            advance = (self.sounds.ring(clip, step.volume, self.script.ambient, at)
+            advance = (self.sounds.ring(step.sound, clip, step.volume, self.script.ambient, at)
                        if is_builtin_chime(step.sound) else None)
             self.place(f"chime:{step.sound}", clip, step.volume, "chime", advance=advance)
 
@@ -270,7 +270,7 @@ class Layout:
             self.clips[key] = clip
             # Only bells that have fallen under the bed before the sit ends: none rings into
             # the words after it.
-            ring = self.sounds.ring(clip, 1.0, self.script.ambient)
+            ring = self.sounds.ring(step.chime, clip, 1.0, self.script.ambient)
             span.events.extend((offset, SoundEvent(key, 1.0, "chime"))
                                for offset in range(interval, total - ring + 1, interval))
         self.spans.append(span)
