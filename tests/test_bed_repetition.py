@@ -35,9 +35,9 @@ def autocorrelation(signal: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.asarray(full / full[0] * centred.size / overlap)
 
 
-# Rain in the fast suite; every other bed with the real tests (each takes seconds to render).
-@pytest.mark.parametrize("name", [pytest.param(name, marks=() if name == "rain" else pytest.mark.real)
-                                  for name in BEDS])
+# With the real tests: ten minutes without a repeat needs the whole layers, seconds of CPU each.
+@pytest.mark.real
+@pytest.mark.parametrize("name", BEDS)
 def test_a_bed_does_not_repeat_within_ten_minutes(name: str) -> None:
     correlation = autocorrelation(rendered(name))
     lags = np.abs(correlation[1 * RATE: 10 * 60 * RATE + 1])

@@ -50,7 +50,9 @@ def test_a_line_without_high_peaks_is_only_levelled() -> None:
 
 
 @pytest.mark.parametrize("sound", ["rain", "pink-noise", "night"])
-def test_beds_are_calibrated_to_a_levelled_lines_loudness(sound: str) -> None:
+def test_beds_are_calibrated_to_a_levelled_lines_loudness(sound: str, short_beds: Path) -> None:
+    # Short layers: the calibration measures whatever was rendered, so this holds for any
+    # length; the table of the real beds' calibrations is checked by the real test below.
     loop = bed_loop(sound).astype(np.float64) * bed_calibration(sound)
     assert pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(loop) == pytest.approx(BED_REFERENCE, abs=0.05)
     # A levelled line (-20 LUFS) in both channels of the mix reads the same.

@@ -24,6 +24,11 @@ from player.voices import Speaker
 WriteScript = Callable[..., Path]
 
 
+@pytest.fixture(autouse=True)
+def _short_layers(short_beds: Path) -> None:
+    """Beds with short layers: mastering's passes hold for any bed, and a whole one costs seconds."""
+
+
 def make_mixer(write_script: WriteScript, speaker: Speaker) -> Mixer:
     """Speech over a noise bed, with pauses the bed fills."""
     path = write_script("""

@@ -30,7 +30,8 @@ def make_mixer(write_script: WriteScript, speaker: Speaker, bed: str = "none") -
     return Mixer(compile_timeline(load_script(path), speaker))
 
 
-def test_blocks_of_any_size_join_into_the_same_session(write_script: WriteScript, fake_speaker: Speaker) -> None:
+def test_blocks_of_any_size_join_into_the_same_session(write_script: WriteScript, fake_speaker: Speaker,
+                                                      short_beds: Path) -> None:
     # A loud bed under the voice makes the limiter work: it too must not care about block edges.
     # (White noise: the cheapest bed to render, and the one with the most peaks to limit.)
     mixer = make_mixer(write_script, fake_speaker, bed="white-noise")
@@ -44,7 +45,8 @@ def test_blocks_of_any_size_join_into_the_same_session(write_script: WriteScript
     assert np.array_equal(np.concatenate(list(mixer.blocks(start, end, frames=97))), whole[start:end])
 
 
-def test_any_span_renders_like_the_same_slice_of_the_whole(write_script: WriteScript, fake_speaker: Speaker) -> None:
+def test_any_span_renders_like_the_same_slice_of_the_whole(write_script: WriteScript, fake_speaker: Speaker,
+                                                          short_beds: Path) -> None:
     mixer = make_mixer(write_script, fake_speaker, bed="white-noise")
     whole = mixer.render(0, mixer.length)
     rng = np.random.default_rng(7)

@@ -57,7 +57,9 @@ def shaped_noise(rng: np.random.Generator, frames: int, slope_db_per_octave: flo
 def _slow_noise(rng: np.random.Generator, frames: int, highest_hz: float) -> Mono:
     """A smooth, periodic random curve around 0 (for gusts and burbles), unit RMS."""
     freqs = _frequencies(frames)
-    magnitude = np.where((freqs > 0) & (freqs <= highest_hz), 1.0, 0.0)
+    # At least the loop's slowest cycle: a loop shorter than 1/highest_hz has no bin below it,
+    # and silence divided by its RMS would be NaN.
+    magnitude = np.where((freqs > 0) & (freqs <= max(highest_hz, freqs[1])), 1.0, 0.0)
     signal = np.fft.irfft(magnitude * np.exp(1j * rng.uniform(0, 2 * np.pi, freqs.size)), n=frames)
     return np.asarray(signal / np.sqrt(np.mean(signal**2)))
 
