@@ -50,12 +50,11 @@ class Checked:
         return asdict(self)
 
 
-def _yaml(indent: int = 2, sequence_offset: int = 2) -> YAML:
-    """A round-trip YAML with the document's own indentation and no line wrapping."""
+def _yaml() -> YAML:
+    """A round-trip YAML that keeps quotes and never wraps lines (`_load` sets its indentation)."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
-    yaml.indent(mapping=2, sequence=max(indent, sequence_offset + 2), offset=sequence_offset)
     return yaml
 
 
@@ -65,9 +64,12 @@ def _load(text: str) -> tuple[Any, YAML]:
         raise StudioError(f"a script may be at most {MAX_FILE_BYTES:,} bytes")
     compose_text(text.encode("utf-8"), "script")  # the core's tag and alias-expansion guards first
     try:
-        _guess, indent, offset = load_yaml_guess_indent(text)
-        yaml = _yaml(indent or 2, offset if offset is not None else 2)
-        return yaml.load(text), yaml
+        yaml = _yaml()
+        # One parse: the guess loads the document with this YAML, whose indent only shapes the dump.
+        document, indent, offset = load_yaml_guess_indent(text, yaml=yaml)
+        indent, offset = indent or 2, offset if offset is not None else 2
+        yaml.indent(mapping=2, sequence=max(indent, offset + 2), offset=offset)
+        return document, yaml
     except YAMLError as error:
         raise StudioError(f"the YAML cannot be read: {error}") from None
 
