@@ -64,3 +64,46 @@ def test_the_chime_ring_table_is_what_the_chimes_measure() -> None:
     for name in table.CHIME_ENVELOPES:
         measured = envelope(chime(name))
         assert np.allclose(chime_envelope(name), measured, rtol=1e-5, atol=0), name
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_a_clip_played_in_a_repeat_is_read_and_levelled_once(
+        write_script: WriteScript, monkeypatch: pytest.MonkeyPatch, exact: bool) -> None:
+    import soundfile
+
+    from player.sounds import prepare
+
+    folder = write_script("", "unused.yaml").parent
+    tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(44_100) / 44_100)
+    padded = np.concatenate([np.zeros(4_410), tone, np.zeros(8_820)]).astype(np.float32)
+    soundfile.write(folder / "tone.wav", padded, 44_100)
+    script = load_script(write_script("""
+        title: Tones
+        steps:
+          - repeat: 50
+            steps:
+              - play: tone.wav
+          - play: tone.wav
+    """))
+    reads: list[Path] = []
+    levelled: list[int] = []
+    from player.render.loudness import match_loudness as real_match
+    from player.sounds.files import load_audio_file as real_load
+
+    def load(path: Path) -> Clip:
+        reads.append(path)
+        return real_load(path)
+
+    def match(clip: Clip, rate: int) -> Clip:
+        levelled.append(len(clip))
+        return real_match(clip, rate)
+
+    monkeypatch.setattr(prepare, "load_audio_file", load)
+    monkeypatch.setattr(prepare, "match_loudness", match)
+    timeline = (compile_timeline(script, EstimatedLengthSpeaker()) if exact else estimate_timeline(script))
+    assert reads == [folder / "tone.wav"]
+    assert len(levelled) == (1 if exact else 0)  # an estimate needs only the trimmed length
+    starts = [sound.start for sound in timeline.sounds]
+    step = starts[1]
+    assert 44_100 <= step < 44_100 + 441  # trimmed to the tone (and the few ms trimming keeps)
+    assert starts == [index * step for index in range(51)]  # every use placed

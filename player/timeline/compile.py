@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -17,7 +18,7 @@ from player import SAMPLE_RATE
 from player.errors import Problem, ScriptError
 from player.script.durations import format_duration
 from player.script.limits import MAX_SESSION_SECONDS
-from player.script.model import Script, Step, Where
+from player.script.model import AmbientSettings, Script, Step, Where
 from player.sounds.prepare import PreparedSounds
 from player.timeline.layout import ClipSource, Layout
 from player.timeline.lengths import closing_quiet, estimated_speech, samples, solve_length
@@ -42,9 +43,28 @@ def speech_requests(script: Script, steps: Sequence[Step] | None = None) -> list
         seen[request] = None
         return np.zeros(0, dtype=np.float32)
 
-    layout = Layout(script, record, PreparedSounds(exact=False), real_clips=False)
+    layout = Layout(script, record, _NoSounds(), real_clips=False)
     layout.walk(script.steps if steps is None else steps)
     return list(seen)
+
+
+class _NoSounds:
+    """Sounds for a walk that only collects speech: nothing decoded, rendered or levelled."""
+
+    def chime(self, sound: str) -> Clip:
+        return _SILENT
+
+    def recording(self, path: Path) -> Clip:
+        return _SILENT
+
+    def breath_tone(self, inhale: bool, frames: int) -> Clip:
+        return _SILENT
+
+    def check_bed(self, sound: str | None) -> None:
+        return None
+
+    def ring(self, sound: str, clip: Clip, gain: float, ambient: AmbientSettings, at: int | None = None) -> int:
+        return 0
 
 
 def compile_timeline(
