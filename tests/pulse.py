@@ -42,6 +42,20 @@ class PulseServer:
         """The daemon's process id (from the pid file it writes in its runtime folder)."""
         return int((self.runtime / "pulse" / "pid").read_text().split()[0])
 
+    def playing(self) -> bool:
+        """Whether some stream is playing into the server."""
+        listed = subprocess.run(["pactl", "list", "short", "sink-inputs"], env=self.env,
+                                capture_output=True, text=True, check=False)
+        return bool(listed.stdout.strip())
+
+    def wait_until_playing(self, process: subprocess.Popen[str], timeout: float = 120.0) -> None:
+        """Wait until `process` has a stream open in the server (it may take long on a busy machine)."""
+        deadline = time.monotonic() + timeout
+        while not self.playing():
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "play never started"
+            time.sleep(0.05)
+
     def stop(self) -> None:
         """Stop the daemon."""
         subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True, timeout=10)

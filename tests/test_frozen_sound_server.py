@@ -19,13 +19,6 @@ HANG = 60
 """Seconds after which the player is taken to hang (it used to ignore signals for over a minute)."""
 
 
-def playing(server: PulseServer) -> bool:
-    """Whether some stream is playing into the server."""
-    listed = subprocess.run(["pactl", "list", "short", "sink-inputs"], env=server.env,
-                            capture_output=True, text=True, check=False)
-    return bool(listed.stdout.strip())
-
-
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, None], ids=["SIGINT", "SIGTERM", "no signal"])
 def test_play_stops_when_the_sound_server_freezes(tmp_path: Path, signum: int | None) -> None:
     server = PulseServer(tmp_path / "pulse")
@@ -35,11 +28,7 @@ def test_play_stops_when_the_sound_server_freezes(tmp_path: Path, signum: int | 
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=server.env,
                                start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while not playing(server):
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "play never started"
-            time.sleep(0.05)
+        server.wait_until_playing(process)
         os.kill(daemon, signal.SIGSTOP)
         if signum is not None:
             time.sleep(0.5)  # the device is answering no more

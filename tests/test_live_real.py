@@ -270,7 +270,8 @@ def test_a_sound_server_that_vanishes_mid_session_gives_a_clear_message(
     env = dict(own.env, PRACTICE_CACHE_DIR=os.environ["PRACTICE_CACHE_DIR"])
     process = subprocess.Popen([sys.executable, "-m", "player", "play", str(path)], stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    time.sleep(4)
+    own.wait_until_playing(process)  # mid-session: never before the stream is open, however busy the machine
+    time.sleep(1.0)
     own.stop()
     _, err = process.communicate(timeout=30)
     assert process.returncode == 1, err
