@@ -52,8 +52,14 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
         raise DeviceError(f"no sound output device was found; {NO_CARD_FIX}")
     device_index = resolve_device(device)
     speaker = speaker_for(script)
+    players: list[LivePlayer] = []
+
+    def swapped() -> None:  # a cold start's next stage is heard at once, not after what was rendered ahead
+        for each in players:
+            each.catch_up()
+
     session, _ = build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0,
-                               start_chapter=from_chapter)
+                               start_chapter=from_chapter, swapped=swapped)
     interactive = KeyReader.available()
     seconds = session.timeline.seconds if session.complete else estimate_timeline(script).seconds
     click.echo(f"{script.title} · {'' if session.complete else 'about '}{format_duration(seconds)}")
@@ -61,6 +67,7 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
         click.echo("Preparing the voice... the opening plays meanwhile, and the first words follow.")
     click.echo(f"Keys: {KEY_HELP}" if interactive else "Playing to the end (no keyboard); Ctrl-C stops.")
     player = LivePlayer(session, device_index)
+    players.append(player)
     with KeyReader(player.submit) if interactive else nullcontext():
         result = player.play()
     if result.underruns:

@@ -31,6 +31,9 @@ rewound to just ahead of what the device holds and the key applied there (see `A
 QUEUE_BLOCKS = int(AHEAD_SECONDS * SAMPLE_RATE / BLOCK_FRAMES)
 KEEP_BLOCKS = 3
 """Blocks left in place when a key rewinds the session: about 70 ms, so the device never starves."""
+CATCH_UP_BLOCKS = int(0.5 * SAMPLE_RATE / BLOCK_FRAMES)
+"""Blocks left in place when a cold start's next stage arrives (catch_up): half a second, so
+a busy machine re-rendering the rest never starves the device for a stage nobody pressed."""
 LATENCIES = (0.15, 0.25)
 """Seconds of buffering in the device, the larger once underruns start. PortAudio's default here
 (46 ms) let one block in ten minutes arrive late when the callback thread waited for the GIL;
@@ -172,7 +175,8 @@ class LivePlayer:
         self.session = session
         self.device = device
         self.ahead = Ahead(QUEUE_BLOCKS)
-        self.keys: collections.deque[Command] = collections.deque()
+        self.keys: collections.deque[Command | None] = collections.deque()
+        """Listeners' commands; None only rewinds (see catch_up)."""
         self.stopping = threading.Event()
         self.finished = threading.Event()
         self.underruns = 0
@@ -194,6 +198,11 @@ class LivePlayer:
     def submit(self, command: Command) -> None:
         """A listener's command (from any thread): it takes effect just ahead of what is playing."""
         self.keys.append(command)
+
+    def catch_up(self) -> None:
+        """The session was just given its next stage (a cold start's first words): render again from
+        just ahead of what the device holds, as for a key, so it is not heard AHEAD_SECONDS late."""
+        self.keys.append(None)
 
     def _feed(self) -> None:
         """Worker thread: render blocks ahead of the play head until stopped."""
@@ -224,11 +233,14 @@ class LivePlayer:
 
     def _rewind(self) -> None:
         """Drop what was rendered past the next few blocks, and apply the waiting keys there."""
-        cut = None if self.session.finished else self.ahead.cut(KEEP_BLOCKS)
+        keep = KEEP_BLOCKS if any(command is not None for command in self.keys) else CATCH_UP_BLOCKS
+        cut = None if self.session.finished else self.ahead.cut(keep)
         if cut is not None:
             self.session.rewind(*cut)
         while self.keys:
-            self.session.submit(self.keys.popleft())
+            command = self.keys.popleft()
+            if command is not None:
+                self.session.submit(command)
 
     def _callback(self, outdata: np.ndarray, frames: int, timing: Any, status: Any) -> None:
         """Audio thread: copy one ready block, nothing else."""

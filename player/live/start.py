@@ -8,6 +8,7 @@ the rest, each on a thread ahead of the play head and swapped in when it is read
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -120,8 +121,12 @@ def with_linger(timeline: Timeline, linger: float) -> Timeline:
 
 
 def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, linger: float = 0.0,
-                  start_chapter: str | None = None) -> tuple[LiveSession, threading.Thread | None]:
-    """A LiveSession ready to play, and the thread still synthesizing the rest (if any)."""
+                  start_chapter: str | None = None,
+                  swapped: Callable[[], None] = lambda: None) -> tuple[LiveSession, threading.Thread | None]:
+    """A LiveSession ready to play, and the thread still synthesizing the rest (if any).
+
+    `swapped` is called after each stage of a cold start is handed to the session (live play
+    then renders again from its play head, so the first words are not heard late)."""
     warm_up(script.ambient.sound)  # render the bed while the speech is being made
     cold = speaker.count_new(speech_requests(script)) > 0 and start_chapter is None
     stages = opening_stages(script) if cold else []
@@ -163,9 +168,11 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
                 first_words.join()
             for steps in stages[1:]:
                 session.swap(compile_timeline(script, speaker, steps=steps, ending=False), complete=False)
+                swapped()
             exit_source, exit_steps = exit_script(script)
             session.set_exit(compile_timeline(exit_source, speaker, steps=exit_steps))
             session.swap(with_linger(compile_timeline(script, speaker), linger))
+            swapped()
         except PlayerError as error:
             session.abandon(str(error))
 
