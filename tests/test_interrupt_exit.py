@@ -119,5 +119,6 @@ def test_ctrl_c_while_the_rest_is_synthesized_during_play(
     env = dict(pulse.env, PRACTICE_CACHE_DIR=str(tmp_path / "cold-cache"))
     process = start("play", str(path), env=env)
     assert process.stdout is not None
-    process.stdout.readline()  # the title line: sound starts, the "speech" thread works on
+    while not process.stdout.readline().startswith("Playing to the end"):  # then sound starts,
+        pass  # and the "speech" thread works on
     interrupt(process)

@@ -58,13 +58,15 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
         for each in players:
             each.catch_up()
 
-    session, _ = build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0,
-                               start_chapter=from_chapter, swapped=swapped)
-    interactive = KeyReader.available()
-    seconds = session.timeline.seconds if session.complete else estimate_timeline(script).seconds
-    click.echo(f"{script.title} · {'' if session.complete else 'about '}{format_duration(seconds)}")
-    if not session.complete:
+    def preparing() -> None:  # said before the voice loads: a cold start's first seconds are explained
+        click.echo(f"{script.title} · about {format_duration(estimate_timeline(script).seconds)}")
         click.echo("Preparing the voice... the opening plays meanwhile, and the first words follow.")
+
+    session, _ = build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0,
+                               start_chapter=from_chapter, swapped=swapped, preparing=preparing)
+    interactive = KeyReader.available()
+    if session.complete:
+        click.echo(f"{script.title} · {format_duration(session.timeline.seconds)}")
     click.echo(f"Keys: {KEY_HELP}" if interactive else "Playing to the end (no keyboard); Ctrl-C stops.")
     player = LivePlayer(session, device_index)
     players.append(player)

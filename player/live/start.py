@@ -122,14 +122,18 @@ def with_linger(timeline: Timeline, linger: float) -> Timeline:
 
 def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, linger: float = 0.0,
                   start_chapter: str | None = None,
-                  swapped: Callable[[], None] = lambda: None) -> tuple[LiveSession, threading.Thread | None]:
+                  swapped: Callable[[], None] = lambda: None,
+                  preparing: Callable[[], None] = lambda: None) -> tuple[LiveSession, threading.Thread | None]:
     """A LiveSession ready to play, and the thread still synthesizing the rest (if any).
 
-    `swapped` is called after each stage of a cold start is handed to the session (live play
-    then renders again from its play head, so the first words are not heard late)."""
+    `preparing` is called as soon as the start is known to be cold (before the voice loads);
+    `swapped` after each stage of a cold start is handed to the session (live play then
+    renders again from its play head, so the first words are not heard late)."""
     warm_up(script.ambient.sound)  # render the bed while the speech is being made
     cold = speaker.count_new(speech_requests(script)) > 0 and start_chapter is None
     stages = opening_stages(script) if cold else []
+    if cold:
+        preparing()
     # The first spoken step is started before anything else, so the voice loads meanwhile.
     first_words = _start_speaking(speaker, speech_requests(script, stages[1])) if cold else None
     if cold:
