@@ -147,10 +147,11 @@ def test_a_bed_change_crossfades_into_the_new_bed_from_its_own_start() -> None:
     length = 4 * SAMPLE_RATE  # the beds end at 3 s, where the closing second of quiet begins
     made = Timeline(title="T", length=length, sounds=(Sound(1000, "b", 1.0, "speech"),), clips={"b": B},
                     steps=(), chapters=(), cues=(), ambient=settings,
-                    bed_changes=(BedChange(SAMPLE_RATE, "pink-noise", quarter),))
-    # White noise until the crossfade is over (1.25 s), fading out over it; pink noise from 1 s, fading in.
+                    bed_changes=(BedChange(SAMPLE_RATE, "white-noise", quarter),))
+    # The first bed until the crossfade is over (1.25 s), fading out over it; the new one from 1 s, from
+    # the start of its own loop, fading in (the same sound: only the times and the loop offsets differ).
     expected = beds_expected(made, [("white-noise", 0, SAMPLE_RATE + quarter, quarter, quarter),
-                                    ("pink-noise", SAMPLE_RATE, 3 * SAMPLE_RATE, quarter, quarter)])
+                                    ("white-noise", SAMPLE_RATE, 3 * SAMPLE_RATE, quarter, quarter)])
     expected[1000:1500] += B[:, np.newaxis]
     mixer = Mixer(made)
     np.testing.assert_allclose(mixer.render(0, length), expected, atol=2e-6)
