@@ -78,3 +78,25 @@ def test_a_value_given_for_a_variable_the_script_defines_but_never_uses_is_accep
 def test_an_empty_list_of_steps_is_refused_where_it_stands(write_script: WriteScript) -> None:
     assert problems(write_script("title: T\nsteps: []\n")) == [
         "F:2:8: 'steps' is empty: a practice needs at least one step"]
+
+
+def test_twenty_thousand_unrolled_steps_load_and_one_more_does_not(write_script: WriteScript) -> None:
+    # 1 + 99 * (1 + 100 * 2) = 19,900, then 1 + 1 * (1 + 98) = 100: 20,000 steps; a chapter after them is one more.
+    body = """
+        title: T
+        steps:
+          - repeat: 99
+            steps:
+              - repeat: 100
+                steps:
+                  - chapter: A
+                  - chapter: B
+          - repeat: 1
+            steps:
+              - repeat: 98
+                steps:
+                  - chapter: C
+    """
+    load_script(write_script(body))
+    over = write_script(body.rstrip() + "\n          - chapter: D\n", "over.yaml")
+    assert problems(over) == ["F:1:1: the steps unroll to 20,001 (repeats multiply); the limit is 20,000"]

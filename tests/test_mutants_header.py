@@ -104,3 +104,8 @@ def test_the_support_steps_stand_at_the_support_key_or_at_the_file(write_script:
     bare = write_script("title: T\nsteps:\n  - say: hi\n", "bare.yaml")
     given = [step for step in load_script(bare, Overrides(vars={"support": "Call Bo."})).steps if isinstance(step, Say)]
     assert {step.where for step in given[1:]} == {Where(str(bare))}
+
+
+def test_a_support_line_that_is_not_one_value_is_refused_by_name(write_script: WriteScript) -> None:
+    path = write_script("title: T\nsupport: [a]\nsteps:\n  - say: hi\n")
+    assert problems(path) == ["F:2:10: 'support' must be a single value, not a list or mapping"]
