@@ -1,0 +1,58 @@
+"""Where the layout puts transcript lines and what `practice show` says of a flexible pause
+(survivors of the run over player/timeline/layout.py: docs/testing.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from player.script.loader import load_script
+from player.timeline.compile import estimate_timeline
+from player.timeline.layout import Layout
+from player.timeline.listing import rows
+from player.timeline.model import Clip
+from player.timeline.spans import SoundEvent
+from player.voices.base import SpeechRequest
+from tests.test_timeline_pure import StubSounds
+
+WriteScript = Callable[..., Path]
+
+
+def test_each_transcript_line_starts_on_the_sample_its_speech_starts(write_script: WriteScript) -> None:
+    path = write_script("title: T\nsteps:\n  - say: One. Two.\n  - pause: 2\n  - say: Three.\n")
+    timeline = estimate_timeline(load_script(path))
+    speech = [(sound.start, len(timeline.clips[sound.clip])) for sound in timeline.sounds if sound.kind == "speech"]
+    assert [(cue.start, cue.end - cue.start) for cue in timeline.cues] == speech
+    assert [cue.text for cue in timeline.cues] == ["One.", "Two.", "Three."]
+
+
+def test_show_gives_a_flexible_pause_its_written_seconds(write_script: WriteScript) -> None:
+    path = write_script("title: T\nsteps:\n  - pause: 3\n  - pause: {seconds: 5, flexible: true}\n  - say: Hi.\n")
+    assert [row.written for row in rows(estimate_timeline(load_script(path)))] == [None, 5.0, None]
+
+
+def test_each_line_is_asked_in_its_own_voice_or_the_scripts_and_placed_at_full_gain(write_script: WriteScript) -> None:
+    path = write_script("""
+        title: T
+        voice: {name: en-us, rate: 1.2, volume: 0.8}
+        steps:
+          - say: One.
+          - say: {text: Two., voice: en-gb, rate: 0.9}
+    """)
+    script = load_script(path)
+    asked: list[SpeechRequest] = []
+
+    def speech(request: SpeechRequest) -> Clip:
+        asked.append(request)
+        return np.zeros(5, dtype=np.float32)
+
+    layout = Layout(script, speech, StubSounds(), real_clips=False)
+    layout.walk(script.steps)
+    assert [(r.text, r.voice, r.rate, r.volume) for r in asked] == [
+        ("One.", "en-us", 1.2, 0.8), ("Two.", "en-gb", 0.9, 0.8)]
+    # Speech is placed at its own level: the mixer's voice gain and mastering do the rest.
+    sounds = [event for span in layout.spans for _, event in span.events if isinstance(event, SoundEvent)]
+    assert [(event.kind, event.gain) for event in sounds] == [("speech", 1.0), ("speech", 1.0)]
