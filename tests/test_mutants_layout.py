@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from player import SAMPLE_RATE
 from player.script.loader import load_script
+from player.script.model import AmbientSettings
 from player.timeline.compile import estimate_timeline
 from player.timeline.layout import Layout
 from player.timeline.listing import rows
@@ -56,3 +58,34 @@ def test_each_line_is_asked_in_its_own_voice_or_the_scripts_and_placed_at_full_g
     # Speech is placed at its own level: the mixer's voice gain and mastering do the rest.
     sounds = [event for span in layout.spans for _, event in span.events if isinstance(event, SoundEvent)]
     assert [(event.kind, event.gain) for event in sounds] == [("speech", 1.0), ("speech", 1.0)]
+
+
+class RingAt(StubSounds):
+    """Records where each chime starts, as the layout tells the ring."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.starts: list[int | None] = []
+
+    def ring(self, clip: Clip, gain: float, ambient: AmbientSettings, at: int | None = None) -> int:
+        self.starts.append(at)
+        return super().ring(clip, gain, ambient, at)
+
+
+def test_a_chime_rings_out_from_where_it_starts_and_pace_scales_a_flexible_pause(write_script: WriteScript) -> None:
+    path = write_script("""
+        title: T
+        pace: 2
+        steps:
+          - pause: 1.5
+          - chime: bowl
+          - pause: {seconds: 10, flexible: true, min: 5, max: 20}
+    """)
+    script = load_script(path)
+    sounds = RingAt()
+    layout = Layout(script, lambda request: np.zeros(5, dtype=np.float32), sounds, real_clips=False)
+    layout.walk(script.steps)
+    # The bed's level changes over time: how long a chime rings above it depends on when it starts.
+    assert sounds.starts == [3 * SAMPLE_RATE]  # 1.5 s at pace 2
+    flexible = layout.spans[-1]
+    assert (flexible.samples, flexible.low, flexible.high) == (20 * SAMPLE_RATE, 10 * SAMPLE_RATE, 40 * SAMPLE_RATE)
