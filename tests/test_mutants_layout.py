@@ -89,3 +89,29 @@ def test_a_chime_rings_out_from_where_it_starts_and_pace_scales_a_flexible_pause
     assert sounds.starts == [3 * SAMPLE_RATE]  # 1.5 s at pace 2
     flexible = layout.spans[-1]
     assert (flexible.samples, flexible.low, flexible.high) == (20 * SAMPLE_RATE, 10 * SAMPLE_RATE, 40 * SAMPLE_RATE)
+
+
+def test_each_breath_cue_gives_words_tones_both_or_neither(write_script: WriteScript) -> None:
+    path = write_script("""
+        title: T
+        steps:
+          - breathe: {in: 4, hold: 2, out: 4, cycles: 1, cue: voice}
+          - breathe: {in: 4, hold: 2, out: 4, cycles: 1, cue: tone}
+          - breathe: {in: 4, hold: 2, out: 4, cycles: 1, cue: both}
+          - breathe: {in: 4, hold: 2, out: 4, cycles: 1, cue: none}
+          - play: clip.wav
+    """)
+    (path.parent / "clip.wav").write_bytes(b"RIFF")
+    script = load_script(path)
+    layout = Layout(script, lambda request: np.zeros(5, dtype=np.float32), StubSounds(), real_clips=False)
+    layout.walk(script.steps)
+    placed = [[(event.kind, event.gain) for _, event in span.events if isinstance(event, SoundEvent)]
+              for span in layout.spans if span.samples]
+    word, tone = ("speech", 1.0), ("tone", 1.0)
+    assert placed == [
+        [word], [word], [word],              # voice: a word in each phase, hold included
+        [tone], [], [tone],                  # tone: a tone on the in and out breaths only
+        [word, tone], [word], [word, tone],  # both
+        [], [], [],                          # none
+        [("recording", 1.0)],
+    ]
