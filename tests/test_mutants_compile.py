@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from player import SAMPLE_RATE
+from player.errors import ScriptError
 from player.script.loader import load_script
 from player.timeline.compile import compile_timeline, estimate_timeline, speech_requests
 from player.voices import Speaker
@@ -49,3 +52,13 @@ def test_the_opening_of_a_script_with_a_length_keeps_its_written_pauses(
 def test_a_session_of_exactly_four_hours_is_allowed(write_script: WriteScript) -> None:
     path = write_script("title: T\nsteps:\n" + "  - pause: 3600\n" * 4)
     assert estimate_timeline(load_script(path)).length == 4 * 3600 * SAMPLE_RATE
+
+
+def test_speech_that_takes_a_session_past_four_hours_is_refused_with_its_length(write_script: WriteScript) -> None:
+    # 14,399 s of pauses, then 39 characters guessed at 9.4 a second (4.15 s) and 1 s of closing quiet.
+    path = write_script("title: T\nsteps:\n" + "  - pause: 3600\n" * 3 + "  - pause: 3599\n"
+                        "  - say: Hello there, this is a longer sentence.\n")
+    with pytest.raises(ScriptError) as error:
+        estimate_timeline(load_script(path))
+    assert [str(p) for p in error.value.problems] == [f"{path}: the session lasts 4:00:04; the limit is 4:00:00"]
+    assert [(p.line, p.column) for p in error.value.problems] == [(0, 0)]
