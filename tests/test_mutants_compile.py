@@ -62,3 +62,13 @@ def test_speech_that_takes_a_session_past_four_hours_is_refused_with_its_length(
         estimate_timeline(load_script(path))
     assert [str(p) for p in error.value.problems] == [f"{path}: the session lasts 4:00:04; the limit is 4:00:00"]
     assert [(p.line, p.column) for p in error.value.problems] == [(0, 0)]
+
+
+@pytest.mark.real  # the bed file is decoded with ffmpeg
+def test_a_bed_file_that_is_not_audio_is_located_at_its_name(write_script: WriteScript, fake_speaker: Speaker) -> None:
+    # "ambient: {level: -20, " is 22 characters and "sound: " 7 more: the file name starts at column 30.
+    path = write_script("title: T\nambient: {level: -20, sound: bad.wav}\nsteps:\n  - say: hi\n")
+    (path.parent / "bad.wav").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ScriptError) as error:
+        compile_timeline(load_script(path), fake_speaker)
+    assert str(error.value) == f"{path}:2:30: cannot read {path.parent / 'bad.wav'} as audio (no audio stream in it)"
