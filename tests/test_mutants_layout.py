@@ -115,3 +115,44 @@ def test_each_breath_cue_gives_words_tones_both_or_neither(write_script: WriteSc
         [], [], [],                          # none
         [("recording", 1.0)],
     ]
+
+
+def laid_out(script_text: str, write_script: WriteScript, seconds: float = 0.0) -> tuple[Layout, StubSounds]:
+    """The layout of a script whose every spoken line lasts `seconds` (real clips: their length is checked)."""
+    path = write_script(script_text)
+    (path.parent / "clip.wav").write_bytes(b"RIFF")
+    script = load_script(path)
+    sounds = StubSounds()
+    layout = Layout(script, lambda request: np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32),
+                    sounds, real_clips=seconds > 0)
+    layout.walk(script.steps)
+    return layout, sounds
+
+
+def test_a_spoken_breath_cue_must_fit_its_phase_and_may_fill_it(write_script: WriteScript) -> None:
+    # Every word lasts 4 s: it fills the 4 s 'out' phase exactly, and overruns the 2 s 'in' phase.
+    layout, _ = laid_out("title: T\nsteps:\n  - breathe: {in: 2, out: 4, cycles: 1}\n", write_script, 4.0)
+    assert [p.message for p in layout.problems] == [
+        "the spoken cue 'Breathe in' lasts 4.0s, longer than the 2.0s 'in' phase; lengthen the phase "
+        "or use 'cue: tone'"]
+
+
+def test_each_sound_keeps_its_own_clip_and_show_names_each_kind(write_script: WriteScript) -> None:
+    layout, sounds = laid_out("""
+        title: T
+        steps:
+          - breathe: {in: 2, out: 2, cycles: 1}
+          - silence: {duration: 60, bells_every: 20, chime: bell}
+          - silence: {duration: 60, bells_every: 20}
+          - play: clip.wav
+    """, write_script)
+    events = [(offset, event) for span in layout.spans for offset, event in span.events
+              if isinstance(event, SoundEvent)]
+    keys = [event.clip for _, event in events]
+    assert keys[:2] == ["speech:None:1.0:1.0:Breathe in", "speech:None:1.0:1.0:And out"]
+    # Bells every 20 s of a 60 s sit, ringing 300 samples (the stub's ring): at 20 s and 40 s only.
+    bells = [(offset, event.clip, event.gain) for offset, event in events if event.kind == "chime"]
+    assert bells == [(20 * SAMPLE_RATE, "chime:bell", 1.0), (40 * SAMPLE_RATE, "chime:bell", 1.0),
+                     (20 * SAMPLE_RATE, "chime:bowl", 1.0), (40 * SAMPLE_RATE, "chime:bowl", 1.0)]
+    assert [call for call in sounds.calls if call[0] == "ring"] == [("ring", 1.0), ("ring", 1.0)]  # at full volume
+    assert [record.kind for record in layout.steps] == ["breathe", "silence", "silence", "play"]
