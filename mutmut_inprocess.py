@@ -11,7 +11,9 @@ function (module constants, class bodies) cannot be swapped in and are counted a
         tests/test_timeline.py ++ tests/test_mutants_timeline.py
 
 MUTMUT_FUNCTIONS-style selection (second argument, empty for all); writes one JSON line per
-mutant to stdout's last lines and a summary. See docs/testing.md.
+mutant to stdout's last lines and a summary. `MUTANTS="77:0 83:1"` (line:index, as in the
+JSON lines) tests only those mutants: a survivor re-run once a test for it is written.
+See docs/testing.md.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import contextlib
 import importlib
 import io
 import json
+import os
 import signal
 import sys
 import time
@@ -88,10 +91,11 @@ def main() -> None:
     if run(args) != 0 or (extra and run(extra) != 0):
         raise SystemExit("the tests fail without any mutant")
     TIMEOUT[0] = max(60, round(10 * (time.monotonic() - started)))
+    only = set(os.environ.get("MUTANTS", "").split())
     counts = {"killed": 0, "killed by the new tests": 0, "survived": 0, "outside functions": 0, "not selected": 0}
     for mutant in list_mutations(Context(source=source, filename=filename)):
         line = mutant.line_number + 1
-        if names and not selected(filename, line, names):
+        if (names and not selected(filename, line, names)) or (only and f"{line}:{mutant.index}" not in only):
             counts["not selected"] += 1
             continue
         mutated, _ = mutate(Context(source=source, filename=filename, mutation_id=mutant))
@@ -102,7 +106,12 @@ def main() -> None:
             counts["killed"] += 1
             print(json.dumps({"status": "killed", "line": line, "note": "does not compile"}), flush=True)
             continue
-        exec(code, namespace)  # the mutated module, beside the real one
+        try:
+            exec(code, namespace)  # the mutated module, beside the real one
+        except Exception:  # the real module would fail to import the same way: the tests could not run
+            counts["killed"] += 1
+            print(json.dumps({"status": "killed", "line": line, "note": "fails at import"}), flush=True)
+            continue
         swapped = []
         for qualname, new in functions(namespace, module_name).items():
             old = originals.get(qualname)

@@ -13,10 +13,10 @@ import pytest
 
 from player import SAMPLE_RATE
 from player.render.ambient import bed_calibration, plan_ambient
-from player.render.mixer import Mixer, NonFiniteAudio
+from player.render.mixer import Mixer, NonFiniteAudio, assert_finite
 from player.script.model import AmbientSettings
 from player.sounds.loops import bed_samples
-from player.timeline.model import Sound, Timeline
+from player.timeline.model import BedChange, Sound, Timeline
 
 Samples = npt.NDArray[np.float64]
 
@@ -102,3 +102,71 @@ def test_the_bed_is_its_loop_at_the_planned_level_with_sine_fades() -> None:
     np.testing.assert_allclose(mixer.render(0, bed_end, ambient_gain=0.5), 0.5 * bed + voice, atol=2e-6)
     np.testing.assert_allclose(mixer.render(0, bed_end, ambient_gain=0.0), np.hstack([voice, voice]), atol=1e-7)
     np.testing.assert_allclose(mixer.render(30_000, 10_000), bed[30_000:40_000], atol=2e-6)
+
+
+def test_the_message_counts_the_samples_that_are_not_finite() -> None:
+    block = np.zeros((4, 2), dtype=np.float32)
+    block[0, 0], block[1, 1], block[3, 0] = np.nan, np.inf, -np.inf
+    with pytest.raises(NonFiniteAudio) as error:
+        assert_finite(block, "the mixer")
+    assert str(error.value) == "the mixer made 3 samples that are not finite numbers (NaN or infinite)"
+
+
+def test_a_quieter_sound_over_another_adds_to_it_rather_than_replacing_it() -> None:
+    # A chime at volume 0.25 that rings while speech plays: both are heard, summed.
+    made = timeline(2000, (Sound(100, "a", 1.0, "speech"), Sound(600, "b", 0.25, "chime")), {"a": A, "b": B})
+    expected = np.zeros(2000)
+    expected[100:1100] += A.astype(np.float64)
+    expected[600:1100] += 0.25 * B.astype(np.float64)
+    np.testing.assert_allclose(Mixer(made).render(0, 2000)[:, 0], expected, atol=1e-7)
+
+
+def sine_fades(start: int, end: int, fade_in: int, fade_out: int) -> Samples:
+    """The weight of a bed's frames [start, end): a quarter sine up over fade_in, down over fade_out."""
+    positions = np.arange(start, end, dtype=np.float64)
+    rising = np.clip((positions - start) / fade_in, 0, 1) if fade_in else np.ones(end - start)
+    falling = np.clip((end - positions) / fade_out, 0, 1) if fade_out else np.ones(end - start)
+    return np.sin(0.5 * np.pi * rising) * np.sin(0.5 * np.pi * falling)
+
+
+def beds_expected(made: Timeline, parts: list[tuple[str, int, int, int, int]]) -> Samples:
+    """Each (sound, start, end, fade in, fade out) bed from its own loop start, at the planned level, summed."""
+    plan = plan_ambient(made)
+    total = np.zeros((made.length, 2))
+    for sound, start, end, fade_in, fade_out in parts:
+        weight = (plan.gains(start, end - start).astype(np.float64) * bed_calibration(sound)
+                  * sine_fades(start, end, fade_in, fade_out))
+        total[start:end] += bed_samples(sound, 0, end - start).astype(np.float64) * weight[:, np.newaxis]
+    return total
+
+
+def test_a_bed_change_crossfades_into_the_new_bed_from_its_own_start() -> None:
+    quarter = SAMPLE_RATE // 4
+    settings = AmbientSettings(sound="white-noise", level=-40.0, pause_level=-40.0, long_silence_level=-40.0,
+                               fade_in=0.25, fade_out=0.25)
+    length = 4 * SAMPLE_RATE  # the beds end at 3 s, where the closing second of quiet begins
+    made = Timeline(title="T", length=length, sounds=(Sound(1000, "b", 1.0, "speech"),), clips={"b": B},
+                    steps=(), chapters=(), cues=(), ambient=settings,
+                    bed_changes=(BedChange(SAMPLE_RATE, "white-noise", quarter),))
+    # The first bed until the crossfade is over (1.25 s), fading out over it; the new one from 1 s, from
+    # the start of its own loop, fading in (the same sound: only the times and the loop offsets differ).
+    expected = beds_expected(made, [("white-noise", 0, SAMPLE_RATE + quarter, quarter, quarter),
+                                    ("white-noise", SAMPLE_RATE, 3 * SAMPLE_RATE, quarter, quarter)])
+    expected[1000:1500] += B[:, np.newaxis]
+    mixer = Mixer(made)
+    np.testing.assert_allclose(mixer.render(0, length), expected, atol=2e-6)
+    # A block wholly after the first bed has ended still hears the second.
+    start = 2 * SAMPLE_RATE
+    np.testing.assert_allclose(mixer.render(start, 10_000), expected[start:start + 10_000], atol=2e-6)
+
+
+def test_a_bed_without_fades_starts_and_stops_at_full_level() -> None:
+    settings = AmbientSettings(sound="white-noise", level=-40.0, pause_level=-40.0, long_silence_level=-40.0,
+                               fade_in=0.0, fade_out=0.0)
+    length = 2 * SAMPLE_RATE
+    made = timeline(length, (Sound(1000, "b", 1.0, "speech"),), {"b": B}, settings)
+    expected = beds_expected(made, [("white-noise", 0, SAMPLE_RATE, 0, 0)])
+    expected[1000:1500] += B[:, np.newaxis]
+    whole = Mixer(made).render(0, length)
+    assert whole[0, 0] != 0  # the very first frame already has the bed
+    np.testing.assert_allclose(whole, expected, atol=2e-6)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from player.errors import ScriptError
-from player.script.yamlnodes import MAX_FILE_BYTES, compose_file, compose_text
+from player.errors import Problem, ScriptError
+from player.script.yamlnodes import MAX_FILE_BYTES, compose_file, compose_text, problem_at
 
 
 def error_of(raw: bytes) -> str:
@@ -70,3 +71,63 @@ def test_a_missing_file_and_a_file_over_the_limit(tmp_path: Path) -> None:
     exact = tmp_path / "exact.yaml"
     exact.write_bytes(b"title: x\n" + b"#" * (MAX_FILE_BYTES - 9))
     assert compose_file(exact, "exact.yaml") is not None
+
+
+def test_whole_file_problems_have_no_line_or_column(tmp_path: Path) -> None:
+    # The studio shows a problem's line and column as they are: a whole-file problem has 0 and 0.
+    with pytest.raises(ScriptError) as missing:
+        compose_file(tmp_path / "none.yaml", "none.yaml")
+    assert [(p.line, p.column) for p in missing.value.problems] == [(0, 0)]
+    assert problem_at("t.yaml", None, "m") == Problem("t.yaml", 0, 0, "m")
+    assert str(problem_at("t.yaml", None, "m")) == "t.yaml: m"
+
+
+def test_a_character_yaml_forbids_is_located_and_named() -> None:
+    # "steps: " is 7 characters: the NUL is the 8th of line 2; BEL is the 9th of line 1.
+    assert error_of(b"title: ok\nsteps: \x00\n") == "t.yaml:2:8: not a text file: character 0 is not allowed"
+    assert error_of(b"title: a\x07b\n") == "t.yaml:1:9: not a text file: character 7 is not allowed"
+
+
+def test_the_non_specific_tag_is_resolved_as_pyyamls_composer_resolves_it() -> None:
+    text = "title: ! 12\nsteps: ! [1]\nvoice: ! {rate: 1}\n"
+    ours = compose_text(text.encode(), "t.yaml")
+    theirs = yaml.compose(text, Loader=yaml.SafeLoader)
+    assert theirs is not None
+    assert [(k.value, v.tag) for k, v in ours.value] == [(k.value, v.tag) for k, v in theirs.value]
+
+
+def test_an_empty_file_is_a_whole_file_problem() -> None:
+    with pytest.raises(ScriptError) as error:
+        compose_text(b"", "t.yaml")
+    assert [(p.line, p.column) for p in error.value.problems] == [(0, 0)]
+
+
+def alias_document(extra: int) -> bytes:
+    """A document of 9,934 + `extra` nodes once its aliases are expanded, counted by hand below."""
+    # a: 1 + 9 = 10 nodes; b: 1 + 9 * 10 = 91; c: 1 + 108 * 91 + extra = 9,829 + extra;
+    # the root: 1 + 3 keys + 10 + 91 + 9,829 + extra = 9,934 + extra.
+    a, b, c = ", ".join(["x"] * 9), ", ".join(["*a"] * 9), ", ".join(["*b"] * 108 + ["x"] * extra)
+    return f"a: &a [{a}]\nb: &b [{b}]\nc: [{c}]\n".encode()
+
+
+def test_aliases_may_expand_to_ten_thousand_nodes_and_not_one_more() -> None:
+    compose_text(alias_document(66), "t.yaml")
+    assert error_of(alias_document(67)) == (
+        "t.yaml:1:1: aliases expand to more than 10,000 nodes (the limit for one script); "
+        "is this file built to exhaust memory?")
+
+
+def test_a_scalar_anchor_is_read_back_by_its_alias() -> None:
+    text = "title: &t Calm\ndescription: *t\n"
+    ours = compose_text(text.encode(), "t.yaml")
+    theirs = yaml.compose(text, Loader=yaml.SafeLoader)
+    assert theirs is not None
+    assert [(k.value, v.value) for k, v in ours.value] == [(k.value, v.value) for k, v in theirs.value]
+    assert [v.value for _, v in ours.value] == ["Calm", "Calm"]
+
+
+def test_a_recursive_anchor_and_a_control_character_are_located_and_explained() -> None:
+    assert error_of(b"a: &a [*a]\n") == "t.yaml:1:4: an alias refers to itself (a recursive anchor)"
+    assert error_of(b'title: "a\\eb"\n') == (
+        "t.yaml:1:8: this text holds U+001B (a control character) at character 2; scripts hold plain text "
+        "(a terminal or a player would obey it)")

@@ -79,7 +79,7 @@ def _many_keys(ctx: Context, node: Node, names: list[object]) -> None:
     if len(step_keys) == 1:
         form = schema.STEP_FORMS[str(step_keys[0])]
         ctx.problem(node, f"'{step_keys[0]}' options go in its own mapping, e.g. "
-                    f"'- {step_keys[0]}: {{{', '.join(list(form.fields)[:2])}: ...}}'")
+                    f"'- {step_keys[0]}: {{{', '.join(f'{key}: ...' for key in list(form.fields)[:2])}}}'")
     else:
         ctx.problem(node, "each step holds one action; start another line with '- ' "
                     "for the next one")
