@@ -67,9 +67,9 @@ class RingAt(StubSounds):
         super().__init__()
         self.starts: list[int | None] = []
 
-    def ring(self, clip: Clip, gain: float, ambient: AmbientSettings, at: int | None = None) -> int:
+    def ring(self, sound: str, clip: Clip, gain: float, ambient: AmbientSettings, at: int | None = None) -> int:
         self.starts.append(at)
-        return super().ring(clip, gain, ambient, at)
+        return super().ring(sound, clip, gain, ambient, at)
 
 
 def test_a_chime_rings_out_from_where_it_starts_and_pace_scales_a_flexible_pause(write_script: WriteScript) -> None:

@@ -7,6 +7,8 @@ bed part uses white noise, the cheapest bed, and the sine fades the mixer's docs
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -81,7 +83,7 @@ def test_a_nan_in_a_clip_is_stopped_before_anyone_hears_it() -> None:
         Mixer(timeline(100, (Sound(0, "x", 1.0, "speech"),), {"x": clip})).render(0, 100)
 
 
-def test_the_bed_is_its_loop_at_the_planned_level_with_sine_fades() -> None:
+def test_the_bed_is_its_loop_at_the_planned_level_with_sine_fades(short_beds: Path) -> None:
     fade, bed_end = SAMPLE_RATE // 4, SAMPLE_RATE
     settings = AmbientSettings(sound="white-noise", level=-40.0, pause_level=-40.0, long_silence_level=-40.0,
                                fade_in=0.25, fade_out=0.25)
