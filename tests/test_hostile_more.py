@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 
 from player.errors import ScriptError
+from player.ffmpeg import ffmpeg_exe
 from player.script.loader import load_script
+from player.sounds.files import load_audio_file, load_stereo_file
+from player.timeline.compile import estimate_timeline
 from player.voices.textprep import speakable
+from tests.test_hostile_corpus import practice
 
 WriteScript = Callable[..., Path]
 NINES = "9" * 400
@@ -23,6 +30,18 @@ def problems_of(path: Path) -> list[str]:
     with pytest.raises(ScriptError) as caught:
         load_script(path)
     return [str(problem) for problem in caught.value.problems]
+
+
+def check_problems(path: Path) -> list[str]:
+    """Problems from loading and estimating a script (what `check` does, files included)."""
+    with pytest.raises(ScriptError) as caught:
+        estimate_timeline(load_script(path))
+    return [str(problem) for problem in caught.value.problems]
+
+
+def sine(seconds: float, rate: int = 44_100, offset: float = 0.0) -> np.ndarray:
+    """A 440 Hz tone at -10 dBFS, plus a constant offset."""
+    return (0.3 * np.sin(np.arange(int(seconds * rate)) * 2 * np.pi * 440 / rate) + offset).astype(np.float32)
 
 
 @pytest.mark.parametrize(("setting", "column", "expect"), [
@@ -69,3 +88,58 @@ def test_a_megabyte_of_tiny_values_is_refused_where_the_limit_is_passed(write_sc
     path = write_script(document)
     assert problems_of(path) == [f"{path}:{where}: the script holds more than 10,000 values (keys, texts and "
                                  "lists; the limit for one script)"]
+
+
+def test_a_wav_at_one_sample_a_second_is_refused_before_it_is_resampled(write_script: WriteScript,
+                                                                        tmp_path: Path) -> None:
+    # 1,000 samples at 1 Hz passed as 16:41 of clip: 1.3 GB and 7 s of CPU to resample for `check`.
+    soundfile.write(tmp_path / "slow.wav", sine(1_000 / 44_100), 1, subtype="PCM_16")
+    problems = check_problems(write_script("title: T\nsteps:\n  - play: slow.wav\n"))
+    assert problems == [f"{tmp_path / 'practice.yaml'}:3:5: cannot read {tmp_path / 'slow.wav'} as audio "
+                        "(a sample rate of 1 Hz; recordings use 1,000 to 384,000 Hz)"]
+
+
+def test_a_telephone_and_a_studio_rate_are_still_read(tmp_path: Path) -> None:
+    for rate in (8_000, 192_000):
+        soundfile.write(tmp_path / f"{rate}.wav", sine(0.5, rate), rate)
+        assert load_audio_file(tmp_path / f"{rate}.wav").shape == (22_050,)
+
+
+@pytest.mark.parametrize("offset", [0.25, -0.5])
+def test_a_recording_s_dc_offset_is_taken_out(tmp_path: Path, offset: float) -> None:
+    soundfile.write(tmp_path / "offset.wav", np.stack([sine(1, offset=offset), sine(1)], axis=1), 44_100,
+                    subtype="FLOAT")
+    mono = load_audio_file(tmp_path / "offset.wav")
+    stereo = load_stereo_file(tmp_path / "offset.wav")
+    assert abs(float(mono.mean())) < 1e-4 and np.abs(stereo.mean(axis=0)).max() < 1e-4
+    assert np.allclose(stereo[:, 0], sine(1), atol=1e-4)  # only the offset is taken, not the tone
+
+
+def test_a_clip_that_is_only_an_offset_is_silent_not_a_second_of_dc(write_script: WriteScript,
+                                                                    tmp_path: Path) -> None:
+    soundfile.write(tmp_path / "dc.wav", np.full(44_100, 0.5, dtype=np.float32), 44_100, subtype="FLOAT")
+    problems = check_problems(write_script("title: T\nsteps:\n  - play: dc.wav\n"))
+    assert problems == [f"{tmp_path / 'practice.yaml'}:3:5: {tmp_path / 'dc.wav'} is silent (nothing above "
+                        "-50 dBFS): nothing to play"]
+
+
+def decoded(path: Path) -> np.ndarray:
+    """An audio file's samples as ffmpeg (not the product) decodes them: (frames, 2) float32."""
+    raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-f", "f32le", "-ac", "2", "-"],
+                         capture_output=True, check=True, timeout=60).stdout
+    return np.frombuffer(raw, dtype="<f4").reshape(-1, 2)
+
+
+@pytest.mark.real
+def test_an_export_with_an_offset_clip_chime_and_bed_has_no_dc(tmp_path: Path) -> None:
+    soundfile.write(tmp_path / "offset.wav", sine(1, offset=0.4), 44_100, subtype="FLOAT")
+    soundfile.write(tmp_path / "one.wav", np.full(1, 0.5, dtype=np.float32), 44_100, subtype="FLOAT")
+    (tmp_path / "script.yaml").write_text(
+        "title: T\nambient: {sound: one.wav}\nsteps:\n  - chime: offset.wav\n  - play: offset.wav\n"
+        "  - pause: 2\n  - ambient: offset.wav\n  - pause: 3\n", encoding="utf-8")
+    done = practice(tmp_path, "export", "script.yaml", "-o", "out.wav", "-q", "--engine", "system")
+    assert done.returncode == 0, done.stderr[-2000:]
+    samples = decoded(tmp_path / "out.wav")
+    # The DC clip gave a whole-file offset of 0.31 and a 0.84 plateau; a looped 1-sample bed, 0.16.
+    windows = samples[: len(samples) // 4_410 * 4_410].reshape(-1, 4_410, 2).mean(axis=1)
+    assert np.isfinite(samples).all() and np.abs(windows).max() < 0.01

@@ -34,6 +34,8 @@ SNDFILE_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff"}
 PROBE_TIMEOUT = 20.0
 DECODE_TIMEOUT = 120.0
 """Seconds ffmpeg may take: a 30-minute MP3 decodes in a few seconds even on a busy machine."""
+MIN_RATE, MAX_RATE = 1_000, 384_000
+"""Sample rates a recording may have (telephone audio is 8 kHz, studio masters up to 384 kHz)."""
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _STREAM = re.compile(r"Audio: [^\n]*?(\d+) Hz")
 
@@ -56,6 +58,14 @@ def _too_long(path: Path, seconds: float) -> AudioFileError:
                           f"{format_duration(MAX_CLIP_SECONDS)}")
 
 
+def _check_rate(path: Path, rate: int) -> None:
+    """Refuse a sample rate no recording has, before decoding."""
+    # A WAV header saying 1 Hz made 1,000 samples into 1,000 s at the timeline's rate: 1.3 GB.
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise AudioFileError(f"cannot read {path} as audio (a sample rate of {rate} Hz; "
+                             f"recordings use {MIN_RATE:,} to {MAX_RATE:,} Hz)")
+
+
 def decode(path: Path) -> tuple[npt.NDArray[np.float32], int]:
     """A file's samples as (frames, channels) float32 and its sample rate.
 
@@ -71,8 +81,9 @@ def decode(path: Path) -> tuple[npt.NDArray[np.float32], int]:
         except (OSError, RuntimeError, soundfile.LibsndfileError):
             info = None  # a misnamed file: let ffmpeg try
         if info is not None:
-            if info.samplerate <= 0 or info.frames / info.samplerate > MAX_CLIP_SECONDS:
-                raise _too_long(path, info.frames / max(info.samplerate, 1))
+            _check_rate(path, info.samplerate)
+            if info.frames / info.samplerate > MAX_CLIP_SECONDS:
+                raise _too_long(path, info.frames / info.samplerate)
             try:
                 samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
                 return _finite(path, samples), int(rate)
@@ -110,8 +121,7 @@ def _decode_with_ffmpeg(path: Path) -> tuple[npt.NDArray[np.float32], int]:
         total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
         if total > MAX_CLIP_SECONDS:
             raise _too_long(path, total)
-    if not 1_000 <= rate <= 384_000:
-        raise AudioFileError(f"cannot read {path} as audio (a sample rate of {rate} Hz)")
+    _check_rate(path, rate)
     # At most two channels and MAX_CLIP_SECONDS: what a file claims cannot make this larger.
     done = _ffmpeg(path, ["-vn", "-loglevel", "error", "-t", str(MAX_CLIP_SECONDS), "-ac", "2", "-ar", str(rate),
                           "-f", "f32le", "-acodec", "pcm_f32le", "-"], DECODE_TIMEOUT)
@@ -124,9 +134,16 @@ def _decode_with_ffmpeg(path: Path) -> tuple[npt.NDArray[np.float32], int]:
 
 
 def _finite(path: Path, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """Samples that are all finite numbers (a float WAV can hold NaN), or an error naming the file."""
+    """Samples that are all finite numbers (a float WAV can hold NaN), centred on zero; or an error naming the file.
+
+    A recording's DC offset (a cheap microphone's, or a file that is nothing but one) is taken
+    out: levelling by loudness cannot see it, so a constant 0.5 became a second of 0.84 in an
+    export, and a bed looped its offset under the whole session.
+    """
     if not np.isfinite(samples).all():
         raise AudioFileError(f"{path} holds samples that are not numbers (NaN or infinite)")
+    samples = np.array(samples, dtype=np.float32, copy=not samples.flags.writeable)
+    samples -= samples.mean(axis=0, dtype=np.float64).astype(np.float32)
     return samples
 
 
