@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+from click.testing import CliRunner
 
+from player.cli.commands import cli
 from player.errors import ScriptError
 from player.ffmpeg import ffmpeg_exe
 from player.script.loader import load_script
@@ -143,3 +145,15 @@ def test_an_export_with_an_offset_clip_chime_and_bed_has_no_dc(tmp_path: Path) -
     # The DC clip gave a whole-file offset of 0.31 and a 0.84 plateau; a looped 1-sample bed, 0.16.
     windows = samples[: len(samples) // 4_410 * 4_410].reshape(-1, 4_410, 2).mean(axis=1)
     assert np.isfinite(samples).all() and np.abs(windows).max() < 0.01
+
+
+def test_export_never_writes_over_its_own_script(write_script: WriteScript, tmp_path: Path) -> None:
+    path = write_script("title: T\nsteps:\n  - pause: 1\n")
+    before = path.read_bytes()
+    (tmp_path / "link.yaml").symlink_to(path)
+    for target in (path, tmp_path / "link.yaml"):
+        result = CliRunner().invoke(cli, ["export", str(path), "-o", str(target), "--force", "--format", "wav",
+                                          "-q", "--engine", "system"])
+        assert result.exit_code == 2, result.output
+        assert "is the script itself" in result.stderr
+        assert path.read_bytes() == before
