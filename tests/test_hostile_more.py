@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +16,7 @@ from click.testing import CliRunner
 from player.cli.commands import cli
 from player.errors import ScriptError
 from player.ffmpeg import ffmpeg_exe
+from player.script.authoring import new_script, title_from_name
 from player.script.loader import load_script
 from player.sounds.files import load_audio_file, load_stereo_file
 from player.timeline.compile import estimate_timeline
@@ -157,3 +160,27 @@ def test_export_never_writes_over_its_own_script(write_script: WriteScript, tmp_
         assert result.exit_code == 2, result.output
         assert "is the script itself" in result.stderr
         assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["ends-in\\", 'q"x\\u00e9\\n', "a\x1b[2Jb", "tab\there", "\u202eabc", "Café"])
+def test_a_new_script_from_any_name_passes_check(tmp_path: Path, name: str) -> None:
+    path = new_script(name, folder=tmp_path)
+    script = load_script(path)
+    assert script.title == title_from_name(name) and "\x1b" not in script.title
+    if "\\" in name:
+        assert "\\" in script.title  # the backslash is the name's, not an escape
+
+
+def test_new_with_force_replaces_a_fifo_instead_of_blocking_on_it(tmp_path: Path) -> None:
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError("blocked: the FIFO was opened for writing")
+
+    os.mkfifo(tmp_path / "pipe.yaml")
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(20)  # opening a FIFO for writing blocks until a reader comes: fail, do not hang
+    try:
+        path = new_script("pipe", folder=tmp_path, force=True)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert path.is_file() and load_script(path).title == "Pipe"

@@ -36,3 +36,8 @@ def control_problem(text: str) -> str | None:
 def printable(text: str) -> str:
     """Text with every control character and lone surrogate shown as an escape, safe to print."""
     return _BAD.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def without_controls(text: str) -> str:
+    """Text with every control character and lone surrogate removed (a title made from a file name)."""
+    return _BAD.sub("", text)
