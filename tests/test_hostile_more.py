@@ -5,20 +5,25 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyloudnorm
 import pytest
 import soundfile
 from click.testing import CliRunner
 
+from player.audio import TRIM_MARGIN_SECONDS, trim_silence
 from player.cli.commands import cli
 from player.errors import ScriptError
 from player.ffmpeg import ffmpeg_exe
+from player.render.loudness import integrated_loudness
 from player.script.authoring import new_script, title_from_name
 from player.script.loader import load_script
 from player.sounds.files import load_audio_file, load_stereo_file
+from player.sounds.prepare import PreparedSounds
 from player.timeline.compile import estimate_timeline
 from player.voices.textprep import speakable
 from tests.test_hostile_corpus import practice
@@ -184,3 +189,41 @@ def test_new_with_force_replaces_a_fifo_instead_of_blocking_on_it(tmp_path: Path
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert path.is_file() and load_script(path).title == "Pipe"
+
+
+def test_a_long_recording_is_read_and_levelled_in_about_twice_its_own_memory(tmp_path: Path) -> None:
+    # A 20-minute stereo WAV took 1.5 GB for `check`: the whole file in float32 beside its mono
+    # mix, the index of every loud sample (int64) to trim it, and pyloudnorm's float64 copies.
+    seconds = 90
+    soundfile.write(tmp_path / "long.wav", np.stack([sine(seconds), sine(seconds)], axis=1), 44_100,
+                    subtype="PCM_16")
+    soundfile.write(tmp_path / "warm.wav", sine(61), 44_100)
+    sounds = PreparedSounds(exact=True)
+    sounds.recording(tmp_path / "warm.wav")  # the decoders and filters import lazily: not counted
+    clip_bytes = seconds * 44_100 * 4  # the levelled mono clip the timeline holds
+    tracemalloc.start()
+    try:
+        clip = sounds.recording(tmp_path / "long.wav")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert clip.nbytes == pytest.approx(clip_bytes, rel=0.01)
+    assert peak < 2.3 * clip_bytes, f"{peak / clip_bytes:.1f} times the clip"
+
+
+def test_a_long_clip_is_measured_as_pyloudnorm_measures_it() -> None:
+    rng = np.random.default_rng(7)
+    frames = 70 * 44_100 + 12_345  # past STREAMED_SECONDS, and not a whole number of 100 ms hops
+    envelope = np.repeat(rng.uniform(0.001, 0.5, frames // 4_410 + 1), 4_410)[:frames]
+    clip = (rng.standard_normal(frames) * envelope).astype(np.float32)
+    assert integrated_loudness(clip, 44_100) == pytest.approx(
+        pyloudnorm.Meter(44_100).integrated_loudness(clip.astype(np.float64)), abs=0.01)
+
+
+def test_trimming_keeps_the_margin_around_the_first_and_last_loud_sample() -> None:
+    clip = np.zeros(1_000, dtype=np.float32)
+    clip[100], clip[900] = 0.5, -0.5
+    margin = int(TRIM_MARGIN_SECONDS * 44_100)
+    trimmed = trim_silence(clip, 44_100)
+    assert len(trimmed) == 900 - 100 + 1 + 2 * margin and trimmed[margin] == 0.5 and trimmed[-margin - 1] == -0.5
+    assert len(trim_silence(clip[:50], 44_100)) == 0 and len(trim_silence(clip[850:], 44_100)) == 50 + margin + 1

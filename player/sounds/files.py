@@ -66,8 +66,8 @@ def _check_rate(path: Path, rate: int) -> None:
                              f"recordings use {MIN_RATE:,} to {MAX_RATE:,} Hz)")
 
 
-def decode(path: Path) -> tuple[npt.NDArray[np.float32], int]:
-    """A file's samples as (frames, channels) float32 and its sample rate.
+def decode(path: Path, mono: bool = False) -> tuple[npt.NDArray[np.float32], int]:
+    """A file's samples as (frames, channels) float32 (one channel, the mean, if `mono`) and its sample rate.
 
     The header is read first: a file that claims more than MAX_CLIP_SECONDS is refused before
     any sample is decoded, so memory stays bounded by the limit, not by what a file claims.
@@ -85,11 +85,30 @@ def decode(path: Path) -> tuple[npt.NDArray[np.float32], int]:
             if info.frames / info.samplerate > MAX_CLIP_SECONDS:
                 raise _too_long(path, info.frames / info.samplerate)
             try:
+                if mono:
+                    return _finite(path, _read_mono(path, info.frames)), int(info.samplerate)
                 samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
                 return _finite(path, samples), int(rate)
             except (OSError, RuntimeError, soundfile.LibsndfileError):
                 pass
     return _decode_with_ffmpeg(path)
+
+
+def _read_mono(path: Path, frames: int) -> npt.NDArray[np.float32]:
+    """A libsndfile file of `frames` (as its header says) as (frames, 1), mixed down block by block."""
+    import soundfile
+
+    # Read whole, a 20-minute stereo WAV was 420 MB of float32 before its mono mix was made.
+    try:
+        mono = np.empty(frames, dtype=np.float32)
+    except MemoryError:
+        raise AudioFileError(f"{path} is too long to hold in memory") from None
+    done = 0
+    for block in soundfile.blocks(str(path), blocksize=1 << 16, dtype="float32", always_2d=True):
+        taken = min(len(block), frames - done)  # a header claiming fewer frames than follow: the header's
+        mono[done:done + taken] = block[:taken].mean(axis=1, dtype=np.float32)
+        done += taken
+    return mono[:done, np.newaxis]  # fewer than claimed: only what the file holds
 
 
 def _ffmpeg(path: Path, arguments: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
@@ -149,8 +168,8 @@ def _finite(path: Path, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.floa
 
 def load_audio_file(path: Path, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
     """A file's audio as mono float32 at the timeline's rate."""
-    samples, rate = decode(path)
-    mono = np.ascontiguousarray(samples.mean(axis=1), dtype=np.float32)
+    samples, rate = decode(path, mono=True)
+    mono = np.ascontiguousarray(samples.mean(axis=1, dtype=np.float32) if samples.shape[1] > 1 else samples[:, 0])
     return resample(mono, rate, sample_rate)
 
 
