@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import subprocess
 import tracemalloc
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from click.testing import CliRunner
 from player.audio import TRIM_MARGIN_SECONDS, trim_silence
 from player.cli.commands import cli
 from player.errors import ScriptError
+from player.export.images import image_problem
 from player.ffmpeg import ffmpeg_exe
 from player.render.loudness import integrated_loudness
 from player.script.authoring import new_script, title_from_name
@@ -227,3 +230,37 @@ def test_trimming_keeps_the_margin_around_the_first_and_last_loud_sample() -> No
     trimmed = trim_silence(clip, 44_100)
     assert len(trimmed) == 900 - 100 + 1 + 2 * margin and trimmed[margin] == 0.5 and trimmed[-margin - 1] == -0.5
     assert len(trim_silence(clip[:50], 44_100)) == 0 and len(trim_silence(clip[850:], 44_100)) == 50 + margin + 1
+
+
+def png_head(width: int, height: int) -> bytes:
+    """A PNG's signature and IHDR chunk (what a phone player reads to size its buffer)."""
+    ihdr = b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr))
+
+
+def jpeg_head(width: int, height: int, exif: int = 60_000) -> bytes:
+    """A JPEG's start: SOI, a large APP1 (EXIF) segment, a fill byte, then the SOF0 frame header."""
+    return (b"\xff\xd8" + b"\xff\xe1" + struct.pack(">H", exif + 2) + bytes(exif)
+            + b"\xff\xff\xc0" + struct.pack(">HBHHB", 17, 8, height, width, 3) + bytes(9))
+
+
+@pytest.mark.parametrize(("head", "problem"), [
+    (png_head(20_000, 20_000), "is 20,000 by 20,000 pixels; a cover may be at most 8,192 a side"),
+    (png_head(0, 10), "is 0 by 10 pixels"),
+    (jpeg_head(9_000, 100), "is 9,000 by 100 pixels"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(20), None),  # no size to read: nothing claims a huge picture
+    (b"GIF89a" + bytes(20), "is not a JPEG or PNG file"),
+    (png_head(3_000, 3_000), None),
+    (jpeg_head(8_064, 6_048), None),  # a 48-megapixel phone photo
+])
+def test_a_cover_is_sized_from_its_header(head: bytes, problem: str | None) -> None:
+    found = image_problem(head)
+    assert found == problem if problem is None else (found is not None and found.startswith(problem)), found
+
+
+def test_a_decompression_bomb_as_cover_is_a_located_error(write_script: WriteScript, tmp_path: Path) -> None:
+    # 20,000 x 20,000 pixels of one colour is about a megabyte of PNG; it was embedded as it was.
+    (tmp_path / "bomb.png").write_bytes(png_head(20_000, 20_000) + bytes(1_000))
+    path = write_script("title: T\ncover: bomb.png\nsteps:\n  - pause: 1\n")
+    assert check_problems(path) == [f"{path}:2:8: the cover image bomb.png is 20,000 by 20,000 pixels; a cover "
+                                    "may be at most 8,192 a side (phone players decode it whole)"]
