@@ -264,3 +264,15 @@ def test_a_decompression_bomb_as_cover_is_a_located_error(write_script: WriteScr
     path = write_script("title: T\ncover: bomb.png\nsteps:\n  - pause: 1\n")
     assert check_problems(path) == [f"{path}:2:8: the cover image bomb.png is 20,000 by 20,000 pixels; a cover "
                                     "may be at most 8,192 a side (phone players decode it whole)"]
+
+
+def test_check_tries_each_of_the_lengths_a_script_is_written_for(write_script: WriteScript) -> None:
+    path = write_script("title: T\nlengths: [5s, 1m]\nsteps:\n  - say: Hi.\n"
+                        "  - pause: {seconds: 2, flexible: true, max: 10}\n")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    # `check` said ok; `export --length 1m` then failed: the docs promise each variant is tested.
+    assert result.exit_code == 1
+    assert f"{path}: 'lengths' has 1:00, but cannot make this session 1:00 long" in result.stderr
+    assert "'lengths' has 5.0s" not in result.stderr and "1 problem found" in result.stderr
+    fitted = CliRunner().invoke(cli, ["check", str(path), "--length", "5s"])  # one length asked for: that one
+    assert fitted.exit_code == 0, fitted.output
