@@ -276,3 +276,26 @@ def test_check_tries_each_of_the_lengths_a_script_is_written_for(write_script: W
     assert "'lengths' has 5.0s" not in result.stderr and "1 problem found" in result.stderr
     fitted = CliRunner().invoke(cli, ["check", str(path), "--length", "5s"])  # one length asked for: that one
     assert fitted.exit_code == 0, fitted.output
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202b", "\u2066", "\u2069"])
+def test_bidirectional_overrides_in_a_script_are_located(write_script: WriteScript, char: str) -> None:
+    # U+202E in a chapter title reversed the rest of check's line ("ok, about ...") on the terminal.
+    path = write_script(f'title: "abc{char}def"\nsteps:\n  - chapter: "x{char}"\n  - say: Hi.\n')
+    problems = problems_of(path)
+    assert [p.split(": ", 1)[0] for p in problems] == [f"{path}:1:8", f"{path}:3:14"], problems
+    assert f"U+{ord(char):04X} (a bidirectional control: it reorders the text shown after it)" in problems[0]
+    assert not any(char in p for p in problems)
+
+
+def test_right_to_left_text_emoji_and_their_marks_are_still_text(write_script: WriteScript) -> None:
+    title = "\u200f\u05e9\u05dc\u05d5\u05dd\u200e \U0001f469\u200d\U0001f467 Caf\u00e9"
+    path = write_script(f'title: "{title}"\nsteps:\n  - say: Hi.\n')
+    assert load_script(path).title == title
+
+
+def test_a_file_name_with_an_override_is_printed_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "abc\u202etxt.exe.yaml"
+    path.write_text("title: T\nsteps:\n  - say: Hi.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 0 and "\u202e" not in result.output and "abc\\u202etxt.exe.yaml: ok" in result.output
