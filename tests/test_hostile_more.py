@@ -26,6 +26,7 @@ from player.render.loudness import integrated_loudness
 from player.script.authoring import new_script, title_from_name
 from player.script.loader import load_script
 from player.sounds.files import load_audio_file, load_stereo_file
+from player.sounds.loops import loop_file
 from player.sounds.prepare import PreparedSounds
 from player.timeline.compile import estimate_timeline
 from player.voices.textprep import speakable
@@ -299,3 +300,22 @@ def test_a_file_name_with_an_override_is_printed_escaped(tmp_path: Path) -> None
     path.write_text("title: T\nsteps:\n  - say: Hi.\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 0 and "\u202e" not in result.output and "abc\\u202etxt.exe.yaml: ok" in result.output
+
+
+def test_a_long_bed_file_is_looped_in_about_twice_its_own_memory(tmp_path: Path) -> None:
+    # A 5-minute WAV bed took 535 MB to export 6 s: a float64 copy of the whole file for the
+    # seam, another for its RMS, and a copy per channel stacked into a third.
+    seconds = 90
+    soundfile.write(tmp_path / "bed.wav", np.stack([sine(seconds), sine(seconds, offset=0.1)], axis=1), 44_100,
+                    subtype="PCM_16")
+    soundfile.write(tmp_path / "warm.wav", np.stack([sine(3), sine(3)], axis=1), 44_100)
+    loop_file(tmp_path / "warm.wav")  # the decoders import lazily: not counted
+    loop_bytes = seconds * 44_100 * 2 * 4
+    tracemalloc.start()
+    try:
+        loop = loop_file(tmp_path / "bed.wav")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert loop.dtype == np.float32 and loop.shape[1] == 2 and np.abs(loop.mean(axis=0)).max() < 1e-3
+    assert peak < 2.8 * loop_bytes, f"{peak / loop_bytes:.1f} times the loop"  # it was 4.0

@@ -180,5 +180,7 @@ def load_stereo_file(path: Path, sample_rate: int = SAMPLE_RATE) -> Stereo:
         samples = np.repeat(samples, 2, axis=1)
     elif samples.shape[1] > 2:
         samples = samples[:, :2]
+    if rate == sample_rate:
+        return np.ascontiguousarray(samples, dtype=np.float32)  # no copy per channel and a third to stack them
     channels = [resample(np.ascontiguousarray(samples[:, c]), rate, sample_rate) for c in range(2)]
     return np.ascontiguousarray(np.stack(channels, axis=1), dtype=np.float32)
