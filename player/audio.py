@@ -12,12 +12,13 @@ TRIM_MARGIN_SECONDS = 0.002
 
 def trim_silence(samples: npt.NDArray[np.float32], sample_rate: int) -> npt.NDArray[np.float32]:
     """The clip without leading and trailing silence, so a pause after it is exactly the pause."""
-    loud = np.flatnonzero(np.abs(samples) > TRIM_THRESHOLD)
-    if loud.size == 0:
+    # A mask, not np.flatnonzero: the index of every loud sample of a 20-minute clip was 420 MB.
+    loud = (samples > TRIM_THRESHOLD) | (samples < -TRIM_THRESHOLD)
+    if not loud.any():
         return samples[:0]
     margin = int(TRIM_MARGIN_SECONDS * sample_rate)
-    start = max(int(loud[0]) - margin, 0)
-    end = min(int(loud[-1]) + margin + 1, samples.size)
+    start = max(int(loud.argmax()) - margin, 0)
+    end = min(samples.size - int(loud[::-1].argmax()) + margin, samples.size)
     return samples[start:end]
 
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from player.cli.app import cli, plural
 from player.cli.exporting import report_export
 from player.cli.options import compile_with_progress, duration_option, overrides_from, session_options
-from player.errors import DeviceError, ScriptError, UsageError
+from player.errors import DeviceError, Problem, ScriptError, UsageError
 from player.export import ExportOptions
 from player.script.authoring import TEMPLATES
 from player.script.durations import format_clock, format_duration
 from player.script.untrusted import printable
+
+if TYPE_CHECKING:
+    from player.script.model import Script
 
 EYES_LABELS = {"closed": "eyes closed", "open": "eyes open", "partly": "partly open"}
 
@@ -78,6 +82,11 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
         except ScriptError as error:
             problems.extend(error.problems)
             continue
+        if length is None:  # the docs promise each of `lengths` is tested: one it cannot reach is a problem
+            missed = _unreachable_variants(script)
+            if missed:
+                problems.extend(missed)
+                continue
         chapters = ", ".join(chapter.title for chapter in timeline.chapters) or "none"
         click.echo(f"{printable(str(script.source))}: ok, about {format_duration(timeline.seconds)}, "
                    f"{plural(len(timeline.chapters), 'chapter')} ({chapters})")
@@ -85,6 +94,22 @@ def check(scripts: tuple[str, ...], set_vars: tuple[str, ...], length: float | N
             click.echo(f"  uses a file outside its folder: {printable(str(path))}")
     if problems:
         raise ScriptError(problems)
+
+
+def _unreachable_variants(script: Script) -> list[Problem]:
+    """A problem for each of the script's `lengths` its flexible pauses cannot reach (estimated speech)."""
+    from dataclasses import replace
+
+    from player.timeline.compile import estimate_timeline
+
+    found: list[Problem] = []
+    for variant in script.lengths:
+        try:
+            estimate_timeline(replace(script, length=variant))
+        except ScriptError as error:
+            found.extend(replace(problem, message=f"'lengths' has {format_duration(variant)}, but {problem.message}")
+                         for problem in error.problems)
+    return found
 
 
 @cli.command()

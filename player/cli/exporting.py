@@ -95,6 +95,7 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
     options = ExportOptions(format=fmt, mono=mono, bitrate=bitrate, sample_rate=sample_rate, loudness=loudness,
                             master=not no_master, transcripts=tuple(dict.fromkeys(transcripts)), overwrite=force)
     if output is not None:
+        _not_the_script(output, script_names[0])
         check_targets(output, options)  # a folder, a device, an existing file: say so first
         encoding_for(format_for(output, fmt), mono, bitrate, sample_rate)  # fail before any synthesis
     else:
@@ -114,6 +115,20 @@ def export_command(script_names: tuple[str, ...], output: Path | None, folder: P
     carried = no_reorient or any(Path(name).stem == REORIENT for name in script_names)
     names = script_names if carried else (*script_names, REORIENT)
     _export_batch(names, folder, fmt or "mp3", overrides, options, album, quiet)
+
+
+def _not_the_script(output: Path, name: str) -> None:
+    """Refuse -o naming the script being exported: --force with --format replaced it with audio."""
+    import os
+
+    from player.script.library import resolve_script
+
+    try:
+        same = output.exists() and os.path.samefile(output, resolve_script(name))
+    except (OSError, PlayerError):
+        return  # no such script, or no such output: loading and writing say so
+    if same:
+        raise UsageError(f"-o {output} is the script itself; give the audio file a name of its own")
 
 
 def _export_one(script: Script, target: Path, options: ExportOptions, album: str | None, quiet: bool,

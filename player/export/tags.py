@@ -22,7 +22,7 @@ from mutagen.wave import WAVE
 from player.errors import ExportError
 from player.export.chaporder import order_chapters, wave_tag_offset
 from player.export.formats import Format
-from player.export.images import image_mime
+from player.export.images import HEAD_BYTES, image_mime, image_problem
 from player.script.model import Chapter
 from player.userfiles import MAX_COVER_BYTES, UserFileError, read_regular
 
@@ -91,9 +91,10 @@ def _cover(metadata: Metadata) -> tuple[bytes, str] | None:
         data = read_regular(metadata.cover, MAX_COVER_BYTES)  # never a FIFO: it would hang the export
     except UserFileError as error:
         raise ExportError(f"cannot use the cover image: {error}") from None
+    problem = image_problem(data[:HEAD_BYTES])
     mime = image_mime(data[:8])
-    if mime is None:
-        raise ExportError(f"the cover image {metadata.cover} is not a JPEG or PNG file")
+    if problem is not None or mime is None:
+        raise ExportError(f"the cover image {metadata.cover} {problem or 'is not a JPEG or PNG file'}")
     return data, mime
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from player.atomic import write_bytes
 from player.errors import RequestError
 from player.script import schema
 from player.script.durations import format_duration
 from player.script.jsonschema import shipped_schema_path
 from player.script.model import AmbientSettings, Chime, Script, Silence, Step, Where
+from player.script.untrusted import without_controls
 from player.sounds.catalog import BEDS, CHIMES
 
 TEMPLATES = {
@@ -23,13 +26,15 @@ def template_text(template: str, title: str) -> str:
     if template not in TEMPLATES:
         raise RequestError(f"unknown template '{template}': choose one of {', '.join(TEMPLATES)}")
     text = (Path(__file__).resolve().parent / "templates" / f"{template}.yaml").read_text(encoding="utf-8")
-    quoted = title.replace('"', "'")
-    return text.replace("__TITLE__", f'"{quoted}"').replace("__SCHEMA__", shipped_schema_path().as_uri())
+    # A JSON string is a YAML double-quoted one, so a name's backslashes stay themselves: quoted
+    # bare, a name ending in a backslash left the quote unclosed and one holding \n broke the line.
+    quoted = json.dumps(title, ensure_ascii=False)
+    return text.replace("__TITLE__", quoted).replace("__SCHEMA__", shipped_schema_path().as_uri())
 
 
 def title_from_name(name: str) -> str:
-    """'evening-calm' to 'Evening Calm'."""
-    words = Path(name).stem.replace("_", " ").replace("-", " ").split()
+    """'evening-calm' to 'Evening Calm' (control characters dropped: the loader refuses them)."""
+    words = without_controls(Path(name).stem).replace("_", " ").replace("-", " ").split()
     return " ".join(word.capitalize() for word in words) or "New Practice"
 
 
@@ -57,7 +62,7 @@ def new_script(name: str, template: str = "blank", folder: Path = Path("."), for
         raise RequestError(f"{path} already exists; choose another name", subject="overwrite")
     if not path.parent.is_dir():
         raise RequestError(f"the folder {path.parent} does not exist")
-    path.write_text(text, encoding="utf-8")
+    write_bytes(path, text.encode("utf-8"))  # renamed into place: --force over a FIFO opened it and hung
     return path
 
 

@@ -13,7 +13,10 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 5, 2.5, \"90s\" or \"1m30s\", not true/false")
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            seconds = float("inf")
     elif isinstance(value, str):
         seconds = _parse_text(value.strip().lower())
     else:

@@ -46,6 +46,9 @@ MAX_COMPRESSED_BYTES = 100_000_000
 """The largest file ffmpeg decodes: 30 minutes at 448 kbit/s (WAV and FLAC go through libsndfile)."""
 MAX_COVER_BYTES = 20_000_000
 """A cover image: phone players show a few hundred kilobytes; 20 MB is already absurd."""
+MAX_COVER_SIDE = 8_192
+"""A cover image's width and height in pixels: a 48-megapixel photo fits; a small PNG of 20,000
+by 20,000 pixels of one colour (1.2 GB when a phone player decodes it) does not."""
 MAX_UPLOAD_BYTES = 50_000_000
 """A clip recorded in the studio and sent to it."""
 MAX_JSON_BYTES = 2_000_000
@@ -102,7 +105,7 @@ def table_rows() -> list[tuple[str, str]]:
         ("a clip, chime or bed file",
          f"{_seconds(MAX_CLIP_SECONDS)}; {_bytes(MAX_AUDIO_BYTES)} (WAV, FLAC, OGG, AIFF) or "
          f"{_bytes(MAX_COMPRESSED_BYTES)} (MP3, M4A, Opus...)"),
-        ("a cover image", _bytes(MAX_COVER_BYTES)),
+        ("a cover image", f"{_bytes(MAX_COVER_BYTES)}; {MAX_COVER_SIDE:,} pixels a side"),
         ("a clip recorded in the studio", f"{_seconds(MAX_CLIP_SECONDS)}; {_bytes(MAX_UPLOAD_BYTES)}"),
         ("ambient `level`, `pause_level`, `long_silence_level`", f"{low:g} to {high:g} dB"),
         ("`--loudness`", f"{TARGET_RANGE[0]:g} to {TARGET_RANGE[1]:g} LUFS"),

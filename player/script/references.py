@@ -10,7 +10,7 @@ from pathlib import Path
 
 from yaml.nodes import Node
 
-from player.export.images import image_mime
+from player.export.images import HEAD_BYTES, image_problem
 from player.script import schema
 from player.script.context import Context, opt_str
 from player.script.model import Where
@@ -28,12 +28,12 @@ def cover(ctx: Context, node: Node) -> Path | None:
         return None
     path = ctx.folder / str(given)
     try:
-        head = read_head(path, 8, MAX_COVER_BYTES)
+        head = read_head(path, HEAD_BYTES, MAX_COVER_BYTES)
     except UserFileError as error:
         ctx.problem(node, f"cannot use the cover image: {error}")
         return None
-    if image_mime(head) is None:
-        ctx.problem(node, f"the cover image {given} is not a JPEG or PNG file")
+    if (problem := image_problem(head)) is not None:
+        ctx.problem(node, f"the cover image {given} {problem}")
         return None
     return path
 

@@ -220,7 +220,9 @@ def number_problem(value: object, spec: Field, show: Callable[[float], str] = st
     The one check every number from a script or the command line passes: comparisons with NaN
     are all false, so finiteness is checked first and explicitly.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    # An int is always finite, and math.isfinite of one with hundreds of digits raises OverflowError.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not math.isfinite(value)):
         return f"must be a finite number, not {value}"
     if spec.kind == "integer" and not isinstance(value, int):
         return f"must be a whole number, not {value}"

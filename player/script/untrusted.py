@@ -16,12 +16,18 @@ from player.script.limits import MAX_SET_CHARS as MAX_SET_CHARS
 
 def describe(char: str) -> str:
     """A character as a reader can see it: U+001B (a control character)."""
-    kind = "a lone surrogate, not text" if unicodedata.category(char) == "Cs" else "a control character"
+    category = unicodedata.category(char)
+    kind = ("a lone surrogate, not text" if category == "Cs" else
+            "a bidirectional control: it reorders the text shown after it" if category == "Cf" else
+            "a control character")
     return f"U+{ord(char):04X} ({kind})"
 
 
-_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-"""Unicode's control characters (category Cc: C0, DEL, C1) but tab and newline, and lone surrogates."""
+_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+"""Unicode's control characters (category Cc: C0, DEL, C1) but tab and newline, lone surrogates, and
+the explicit bidirectional embeddings, overrides and isolates: U+202E in a chapter title reversed the
+rest of `check`'s line on the terminal (and of a player's title). The implicit marks (U+200E, U+200F)
+and joiners that right-to-left text and emoji need are kept."""
 
 
 def control_problem(text: str) -> str | None:
@@ -36,3 +42,8 @@ def control_problem(text: str) -> str | None:
 def printable(text: str) -> str:
     """Text with every control character and lone surrogate shown as an escape, safe to print."""
     return _BAD.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def without_controls(text: str) -> str:
+    """Text with every control character and lone surrogate removed (a title made from a file name)."""
+    return _BAD.sub("", text)

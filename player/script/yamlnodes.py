@@ -98,10 +98,15 @@ def _compose(text: str, display: str) -> Node | None:
         anchors: dict[str, Node] = {}
         stack: list[tuple[Node, list[Node]]] = []
         root: Node | None = None
-        documents = 0
+        documents = made = 0
         while loader.check_event():
             event = loader.get_event()
             node: Node | None = None
+            if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                made += 1
+                if made > MAX_EXPANDED_NODES:  # stop parsing here: a flat 1 MB list took 9 s of CPU
+                    raise _at(display, event, f"the script holds more than {MAX_EXPANDED_NODES:,} values "
+                              "(keys, texts and lists; the limit for one script)")
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
@@ -220,5 +225,12 @@ _CONSTRUCTOR = SafeConstructor()
 
 
 def scalar_value(node: ScalarNode) -> object:
-    """The plain Python value of a scalar node (str, int, float, bool or None)."""
-    return _CONSTRUCTOR.construct_object(node, deep=True)
+    """The plain Python value of a scalar node (str, int, float, bool or None).
+
+    An integer of more digits than Python converts (4,300) stays its text: as a number it is
+    then refused by the field's check, and as a title it is the digits written.
+    """
+    try:
+        return _CONSTRUCTOR.construct_object(node, deep=True)
+    except ValueError:
+        return node.value

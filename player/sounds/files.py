@@ -34,6 +34,8 @@ SNDFILE_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff"}
 PROBE_TIMEOUT = 20.0
 DECODE_TIMEOUT = 120.0
 """Seconds ffmpeg may take: a 30-minute MP3 decodes in a few seconds even on a busy machine."""
+MIN_RATE, MAX_RATE = 1_000, 384_000
+"""Sample rates a recording may have (telephone audio is 8 kHz, studio masters up to 384 kHz)."""
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _STREAM = re.compile(r"Audio: [^\n]*?(\d+) Hz")
 
@@ -56,8 +58,16 @@ def _too_long(path: Path, seconds: float) -> AudioFileError:
                           f"{format_duration(MAX_CLIP_SECONDS)}")
 
 
-def decode(path: Path) -> tuple[npt.NDArray[np.float32], int]:
-    """A file's samples as (frames, channels) float32 and its sample rate.
+def _check_rate(path: Path, rate: int) -> None:
+    """Refuse a sample rate no recording has, before decoding."""
+    # A WAV header saying 1 Hz made 1,000 samples into 1,000 s at the timeline's rate: 1.3 GB.
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise AudioFileError(f"cannot read {path} as audio (a sample rate of {rate} Hz; "
+                             f"recordings use {MIN_RATE:,} to {MAX_RATE:,} Hz)")
+
+
+def decode(path: Path, mono: bool = False) -> tuple[npt.NDArray[np.float32], int]:
+    """A file's samples as (frames, channels) float32 (one channel, the mean, if `mono`) and its sample rate.
 
     The header is read first: a file that claims more than MAX_CLIP_SECONDS is refused before
     any sample is decoded, so memory stays bounded by the limit, not by what a file claims.
@@ -71,14 +81,34 @@ def decode(path: Path) -> tuple[npt.NDArray[np.float32], int]:
         except (OSError, RuntimeError, soundfile.LibsndfileError):
             info = None  # a misnamed file: let ffmpeg try
         if info is not None:
-            if info.samplerate <= 0 or info.frames / info.samplerate > MAX_CLIP_SECONDS:
-                raise _too_long(path, info.frames / max(info.samplerate, 1))
+            _check_rate(path, info.samplerate)
+            if info.frames / info.samplerate > MAX_CLIP_SECONDS:
+                raise _too_long(path, info.frames / info.samplerate)
             try:
+                if mono:
+                    return _finite(path, _read_mono(path, info.frames)), int(info.samplerate)
                 samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
                 return _finite(path, samples), int(rate)
             except (OSError, RuntimeError, soundfile.LibsndfileError):
                 pass
     return _decode_with_ffmpeg(path)
+
+
+def _read_mono(path: Path, frames: int) -> npt.NDArray[np.float32]:
+    """A libsndfile file of `frames` (as its header says) as (frames, 1), mixed down block by block."""
+    import soundfile
+
+    # Read whole, a 20-minute stereo WAV was 420 MB of float32 before its mono mix was made.
+    try:
+        mono = np.empty(frames, dtype=np.float32)
+    except MemoryError:
+        raise AudioFileError(f"{path} is too long to hold in memory") from None
+    done = 0
+    for block in soundfile.blocks(str(path), blocksize=1 << 16, dtype="float32", always_2d=True):
+        taken = min(len(block), frames - done)  # a header claiming fewer frames than follow: the header's
+        mono[done:done + taken] = block[:taken].mean(axis=1, dtype=np.float32)
+        done += taken
+    return mono[:done, np.newaxis]  # fewer than claimed: only what the file holds
 
 
 def _ffmpeg(path: Path, arguments: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
@@ -110,8 +140,7 @@ def _decode_with_ffmpeg(path: Path) -> tuple[npt.NDArray[np.float32], int]:
         total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
         if total > MAX_CLIP_SECONDS:
             raise _too_long(path, total)
-    if not 1_000 <= rate <= 384_000:
-        raise AudioFileError(f"cannot read {path} as audio (a sample rate of {rate} Hz)")
+    _check_rate(path, rate)
     # At most two channels and MAX_CLIP_SECONDS: what a file claims cannot make this larger.
     done = _ffmpeg(path, ["-vn", "-loglevel", "error", "-t", str(MAX_CLIP_SECONDS), "-ac", "2", "-ar", str(rate),
                           "-f", "f32le", "-acodec", "pcm_f32le", "-"], DECODE_TIMEOUT)
@@ -124,16 +153,23 @@ def _decode_with_ffmpeg(path: Path) -> tuple[npt.NDArray[np.float32], int]:
 
 
 def _finite(path: Path, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """Samples that are all finite numbers (a float WAV can hold NaN), or an error naming the file."""
+    """Samples that are all finite numbers (a float WAV can hold NaN), centred on zero; or an error naming the file.
+
+    A recording's DC offset (a cheap microphone's, or a file that is nothing but one) is taken
+    out: levelling by loudness cannot see it, so a constant 0.5 became a second of 0.84 in an
+    export, and a bed looped its offset under the whole session.
+    """
     if not np.isfinite(samples).all():
         raise AudioFileError(f"{path} holds samples that are not numbers (NaN or infinite)")
+    samples = np.array(samples, dtype=np.float32, copy=not samples.flags.writeable)
+    samples -= samples.mean(axis=0, dtype=np.float64).astype(np.float32)
     return samples
 
 
 def load_audio_file(path: Path, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
     """A file's audio as mono float32 at the timeline's rate."""
-    samples, rate = decode(path)
-    mono = np.ascontiguousarray(samples.mean(axis=1), dtype=np.float32)
+    samples, rate = decode(path, mono=True)
+    mono = np.ascontiguousarray(samples.mean(axis=1, dtype=np.float32) if samples.shape[1] > 1 else samples[:, 0])
     return resample(mono, rate, sample_rate)
 
 
@@ -144,5 +180,7 @@ def load_stereo_file(path: Path, sample_rate: int = SAMPLE_RATE) -> Stereo:
         samples = np.repeat(samples, 2, axis=1)
     elif samples.shape[1] > 2:
         samples = samples[:, :2]
+    if rate == sample_rate:
+        return np.ascontiguousarray(samples, dtype=np.float32)  # no copy per channel and a third to stack them
     channels = [resample(np.ascontiguousarray(samples[:, c]), rate, sample_rate) for c in range(2)]
     return np.ascontiguousarray(np.stack(channels, axis=1), dtype=np.float32)

@@ -150,9 +150,10 @@ def seamless(audio: Stereo, seam_frames: int) -> Stereo:
     fade_out = np.cos(0.5 * np.pi * t)[:, np.newaxis]
     # The loop is the audio after its first `seam` frames; its last `seam` frames blend the
     # file's tail out and its head in, so playing past the end continues the head seamlessly.
-    loop = audio[seam:].astype(np.float64)
+    # Only the seam is blended (in float64); a float64 copy of the whole file was 210 MB a 5-minute bed.
+    loop = np.array(audio[seam:], dtype=np.float32)
     loop[-seam:] = audio[-seam:] * fade_out + audio[:seam] * fade_in
-    return loop.astype(np.float32)
+    return loop
 
 
 def loop_file(path: Path) -> Stereo:
@@ -161,7 +162,9 @@ def loop_file(path: Path) -> Stereo:
     if len(audio) < SAMPLE_RATE:
         audio = np.tile(audio, (int(np.ceil(SAMPLE_RATE / max(len(audio), 1))), 1))
     loop = seamless(audio, int(SEAM_SECONDS * SAMPLE_RATE))
-    rms = float(np.sqrt(np.mean(loop.astype(np.float64) ** 2)))
+    step = 1 << 20  # the mean square a piece at a time: squaring it whole in float64 took twice the loop again
+    rms = math.sqrt(sum(float(np.square(loop[at:at + step], dtype=np.float64).sum())
+                        for at in range(0, len(loop), step)) / loop.size)
     if rms > 0:
         loop *= np.float32(BED_RMS / rms)
     return loop

@@ -74,8 +74,8 @@ def _number_words(lang: str) -> Callable[[str], str]:
     """A function from a written number ("1,200", "2.5") to words in `lang` (digits if unknown)."""
     def words(number: str) -> str:
         plain = number.replace(",", "")
-        value: int | float = float(plain) if "." in plain else int(plain)
-        try:
+        try:  # int() of over 4,300 digits raises ValueError too: such a number stays as written
+            value: int | float = float(plain) if "." in plain else int(plain)
             spoken = num2words(value, lang=lang)
         except (NotImplementedError, OverflowError, ValueError):
             return number
