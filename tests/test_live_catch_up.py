@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from player.live.controls import Update
 from player.live.device import CATCH_UP_BLOCKS, QUEUE_BLOCKS, LivePlayer
 from player.live.start import build_session, opening_stages
@@ -43,6 +45,11 @@ def full_player(write_script: WriteScript, fake_speaker: Speaker) -> tuple[LiveP
         pass
     assert len(player.ahead.items) == QUEUE_BLOCKS
     return player, session, path
+
+
+@pytest.fixture(autouse=True)
+def _short_layers(short_beds: Path) -> None:
+    """Rain with short layers: where a stage is applied holds for any bed, and a whole one costs seconds."""
 
 
 def test_a_stage_handed_over_with_catch_up_applies_just_ahead_of_the_device(

@@ -23,6 +23,11 @@ from player.timeline.model import BedChange, Sound, Timeline
 Samples = npt.NDArray[np.float64]
 
 
+@pytest.fixture(autouse=True)
+def _short_layers(short_beds: Path) -> None:
+    """Built-in beds with short layers: the mixer's sums hold for any loop, and a whole bed costs seconds."""
+
+
 def timeline(length: int, sounds: tuple[Sound, ...], clips: dict[str, npt.NDArray[np.float32]],
              ambient: AmbientSettings | None = None) -> Timeline:
     """A timeline with only placed sounds (and a bed when asked)."""
@@ -83,7 +88,7 @@ def test_a_nan_in_a_clip_is_stopped_before_anyone_hears_it() -> None:
         Mixer(timeline(100, (Sound(0, "x", 1.0, "speech"),), {"x": clip})).render(0, 100)
 
 
-def test_the_bed_is_its_loop_at_the_planned_level_with_sine_fades(short_beds: Path) -> None:
+def test_the_bed_is_its_loop_at_the_planned_level_with_sine_fades() -> None:
     fade, bed_end = SAMPLE_RATE // 4, SAMPLE_RATE
     settings = AmbientSettings(sound="white-noise", level=-40.0, pause_level=-40.0, long_silence_level=-40.0,
                                fade_in=0.25, fade_out=0.25)

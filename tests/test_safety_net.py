@@ -100,10 +100,10 @@ def test_a_support_line_that_is_not_plain_bounded_text_is_refused(bad: str, writ
     with pytest.raises(VariableError, match="the value given for support"):
         parse_set_options([f"support={bad}"])
     # The loader's own check of every text may speak first (control characters): either way located.
-    with pytest.raises(ScriptError, match=r"support line|control character") as raised:
+    with pytest.raises(ScriptError, match=r"support line|control character|bidirectional control") as raised:
         load_script(write_script(SHORT + f"support: {json.dumps(bad)}\n"))
     assert raised.value.problems[0].line == 9  # at the key, with its line
-    with pytest.raises(ScriptError, match=r"given from outside the script|control character"):
+    with pytest.raises(ScriptError, match=r"given from outside the script|control character|bidirectional control"):
         load_script(write_script(SHORT), Overrides(vars={"support": bad}))
 
 
