@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -142,5 +143,10 @@ def short_beds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     loops._load.cache_clear()
     ambient.bed_calibration.cache_clear()
     yield cache
+    # A bed live play started warming on its own thread finishes first: short layers loaded
+    # after the caches are emptied would be what the next test hears.
+    for thread in threading.enumerate():
+        if thread.name == "bed":
+            thread.join(timeout=120)
     loops._load.cache_clear()
     ambient.bed_calibration.cache_clear()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from player.live.start import build_session
 from player.script.loader import load_script
@@ -26,6 +27,11 @@ class Recording(Speaker):
     def speak(self, requests: Sequence[SpeechRequest], progress: Progress | None = None) -> list[Clip]:
         self.events.append("speak")
         return super().speak(requests, progress)
+
+
+@pytest.fixture(autouse=True)
+def _short_layers(short_beds: Path) -> None:
+    """Rain with short layers: build_session renders the bed in the background, seconds for a whole one."""
 
 
 def test_a_cold_start_says_it_prepares_the_voice_before_loading_it(
