@@ -180,7 +180,10 @@ def test_live_play_stops_with_the_error_when_the_mixer_refuses_a_block(write_scr
     from player.live.transport import LiveSession
 
     timeline = _timeline(write_script)
-    next(iter(timeline.clips.values()))[10] = np.nan
+    key, clip = next(iter(timeline.clips.items()))
+    poisoned = np.array(clip)  # an estimate's clips are read-only views
+    poisoned[10] = np.nan
+    timeline = replace(timeline, clips={**timeline.clips, key: poisoned})
     fake = types.SimpleNamespace(OutputStream=_FakeStream, CallbackStop=_Stop, PortAudioError=OSError)
     monkeypatch.setattr(live, "load_sounddevice", lambda: fake)
     with pytest.raises(NonFiniteAudio):  # before: the mixer thread died and play waited on silence forever
