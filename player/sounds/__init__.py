@@ -9,18 +9,17 @@ from player.sounds.catalog import BEDS, CHIMES, is_builtin_bed, is_builtin_chime
 
 if TYPE_CHECKING:
     from player.sounds.files import load_audio_file
-    from player.sounds.tones import breath_tone, chime, ring_frames
+    from player.sounds.tones import breath_tone, chime
 
 __all__ = [
     "BEDS", "CHIMES", "breath_tone", "chime", "is_builtin_bed", "is_builtin_chime", "is_path",
-    "load_audio_file", "ring_frames",
+    "load_audio_file",
 ]
 
 # The names that need numpy (and the decoders) are imported on first use, so the catalog of
 # names serves the CLI's help and the script checker without them.
 _LAZY = {"load_audio_file": "player.sounds.files",
-         "breath_tone": "player.sounds.tones", "chime": "player.sounds.tones",
-         "ring_frames": "player.sounds.tones"}
+         "breath_tone": "player.sounds.tones", "chime": "player.sounds.tones"}
 
 
 def __getattr__(name: str) -> Any:

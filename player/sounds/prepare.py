@@ -27,6 +27,11 @@ Clip = npt.NDArray[np.float32]
 _SILENT = np.zeros(1, dtype=np.float32)
 
 
+def silence(frames: int) -> Clip:
+    """`frames` of silence as a read-only view of one zero: for what only needs a clip's length."""
+    return np.broadcast_to(_SILENT, frames)
+
+
 class PreparedSounds:
     """Every clip a script's steps play besides speech, ready to place; AudioFileError says what is wrong."""
 
@@ -40,7 +45,7 @@ class PreparedSounds:
     def chime(self, sound: str) -> Clip:
         """A built-in chime or a chime file (the script loader has checked the name)."""
         if is_builtin_chime(sound) and not self.exact:
-            return np.broadcast_to(_SILENT, chime_samples(sound))  # an estimate needs only its length (read-only)
+            return silence(chime_samples(sound))  # an estimate needs only its length
         return chime(sound) if is_builtin_chime(sound) else self._file(sound)
 
     def recording(self, path: Path) -> Clip:
@@ -49,7 +54,7 @@ class PreparedSounds:
         An estimate needs only the trimmed length, so it skips levelling.
         """
         if path not in self._recordings:
-            clip = self._file(str(path))
+            clip = self._decoded(str(path))  # not kept: only the trimmed, levelled clip is
             trimmed = trim_silence(clip, SAMPLE_RATE)
             if not len(trimmed):
                 raise AudioFileError(f"{path} is silent (nothing above -50 dBFS): nothing to play")
@@ -105,9 +110,14 @@ class PreparedSounds:
     def _file(self, path: str) -> Clip:
         """Audio from a file that holds some (decoded once per layout)."""
         if path not in self._files:
-            clip = load_audio_file(Path(path))
-            if not len(clip):
-                raise AudioFileError(f"{path} holds no audio")
+            clip = self._decoded(path)
             clip.flags.writeable = False  # shared by every use
             self._files[path] = clip
         return self._files[path]
+
+    def _decoded(self, path: str) -> Clip:
+        """Audio from a file that holds some."""
+        clip = load_audio_file(Path(path))
+        if not len(clip):
+            raise AudioFileError(f"{path} holds no audio")
+        return clip

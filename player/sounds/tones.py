@@ -56,22 +56,16 @@ def chime_samples(name: str, sample_rate: int = SAMPLE_RATE) -> int:
     return int(_CHIME_VOICES[name][4] * sample_rate)
 
 
-def ring_frames(clip: npt.NDArray[np.float32], under_rms: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
-                sample_rate: int = SAMPLE_RATE) -> int:
-    """Frames until a sound's level (RMS over 100 ms windows) falls under a level for good.
+def frames_until_under(levels: npt.NDArray[np.float64], size: int,
+                       under_rms: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
+                       sample_rate: int = SAMPLE_RATE) -> int:
+    """Frames until a sound of `size` frames, whose `envelope` is `levels`, falls under a level for good.
 
     `under_rms` gives the level (linear RMS) for each window from the frame where the window
     ends, counted from the sound's start: a bed that is still fading in is quieter. Measured
     from the sound's own envelope, so a ring that swells again as its partials beat counts
     until its last loud window.
     """
-    return frames_until_under(envelope(clip, sample_rate), clip.size, under_rms, sample_rate)
-
-
-def frames_until_under(levels: npt.NDArray[np.float64], size: int,
-                       under_rms: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
-                       sample_rate: int = SAMPLE_RATE) -> int:
-    """`ring_frames` for a sound of `size` frames whose `envelope` is already known."""
     window = max(int(ENVELOPE_SECONDS * sample_rate), 1)
     ends = np.minimum(np.arange(1, levels.size + 1, dtype=np.float64) * window, size)
     loud = np.flatnonzero(levels >= under_rms(ends))

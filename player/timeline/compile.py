@@ -19,7 +19,7 @@ from player.errors import Problem, ScriptError
 from player.script.durations import format_duration
 from player.script.limits import MAX_SESSION_SECONDS
 from player.script.model import AmbientSettings, Script, Step, Where
-from player.sounds.prepare import PreparedSounds
+from player.sounds.prepare import PreparedSounds, silence
 from player.timeline.layout import ClipSource, Layout
 from player.timeline.lengths import closing_quiet, estimated_speech, samples, solve_length
 from player.timeline.model import Clip, Timeline
@@ -52,13 +52,13 @@ class _NoSounds:
     """Sounds for a walk that only collects speech: nothing decoded, rendered or levelled."""
 
     def chime(self, sound: str) -> Clip:
-        return _SILENT
+        return silence(1)
 
     def recording(self, path: Path) -> Clip:
-        return _SILENT
+        return silence(1)
 
     def breath_tone(self, inhale: bool, frames: int) -> Clip:
-        return _SILENT
+        return silence(1)
 
     def check_bed(self, sound: str | None) -> None:
         return None
@@ -85,15 +85,12 @@ def compile_timeline(
     return _build(script, chosen, lambda request: clips[request], real_clips=True, ending=ending)
 
 
-_SILENT = np.zeros(1, dtype=np.float32)
-
-
 def estimate_timeline(script: Script) -> Timeline:
     """A Timeline with speech lengths guessed from word counts: no engine needed."""
 
     def guess(request: SpeechRequest) -> Clip:
         # Only its length is read: a read-only view of one zero, not seconds of allocated samples.
-        return np.broadcast_to(_SILENT, estimated_speech(request.text, request.rate))
+        return silence(estimated_speech(request.text, request.rate))
 
     return _build(script, script.steps, guess, real_clips=False)
 
