@@ -41,3 +41,12 @@ def test_check_needs_only_numpy() -> None:
             "try:\n    cli(['check', 'five-senses'], prog_name='practice')\n"
             "except SystemExit as stop:\n    assert stop.code == 0")
     assert imported_after(code) == {"numpy"}
+
+
+def test_live_play_and_the_limiter_need_no_scipy() -> None:
+    # scipy.ndimage cost live play 0.4 s of CPU before its first sound, and scipy.signal (the
+    # loudness meter) 1.2 s: a warm start needs neither (new lines are levelled by the voice's worker).
+    code = ("import numpy as np\nimport player.live.device, player.live.start, player.live.transport\n"
+            "from player.render.limiter import limit\n"
+            "limit(np.full((4000, 2), 2.0, dtype=np.float32), 512)")
+    assert imported_after(code) == {"numpy"}

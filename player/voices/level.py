@@ -15,9 +15,8 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import maximum_filter1d
 
-from player.render.limiter import true_peaks
+from player.render.limiter import running_max, true_peaks
 from player.render.loudness import SPEECH_LOUDNESS, integrated_loudness
 
 COMPRESS_ABOVE = 12.0
@@ -61,7 +60,7 @@ def compression_gain(samples: npt.NDArray[np.float32], rate: int, threshold_db: 
     so each peak is lowered at least as far as asked.
     """
     peaks = true_peaks(samples.reshape(len(samples), 1), screen=10 ** (threshold_db / 20))
-    nearby = maximum_filter1d(peaks, size=2 * round(REACH_SECONDS * rate) + 1, mode="nearest")
+    nearby = running_max(peaks, round(REACH_SECONDS * rate))
     with np.errstate(divide="ignore"):
         over = np.maximum(0.0, 20 * np.log10(np.maximum(nearby, 1e-12)) - threshold_db)
     wanted = 10 ** (-np.maximum((1 - 1 / RATIO) * over, over - (PEAKS_ABOVE - COMPRESS_ABOVE)) / 20)
