@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import pyloudnorm
 import pytest
 
+from player import SAMPLE_RATE
+from player.audio import prepare_clip
+from player.render.loudness import SPEECH_LOUDNESS
 from player.voices import SpeechRequest
-from player.voices.piper import PiperEngine, piper_missing
+from player.voices.piper import UNHURRIED_LENGTH_SCALE, PiperEngine, bundled_voice, piper_missing
 
 pytestmark = [pytest.mark.real, pytest.mark.skipif(piper_missing() is not None, reason="piper is not installed")]
 
@@ -39,3 +46,39 @@ def test_one_process_on_threads_speaks_as_processes_do_and_a_damaged_cache_is_re
     rebuilt.close()
     assert np.array_equal(three[0].samples, one[0].samples)
     assert prepared.stat().st_size > 1_000_000
+
+
+def test_the_worker_levels_each_line_as_the_player_would_and_the_player_imports_no_meter() -> None:
+    # The worker returns timeline clips, so a cold live start never imports scipy.signal (over a
+    # second of CPU holding the interpreter lock) while its opening plays.
+    engine = PiperEngine(threads=1)
+    (made,) = engine.synthesize(LINES[:1])
+    engine.close()
+    assert made.levelled and made.sample_rate == SAMPLE_RATE
+    from player.voices import piper_worker
+    from player.voices.level import level_speech
+
+    piper_worker.load(str(bundled_voice().model), str(bundled_voice().config), 1, str(prepared_models()[0]))
+    raw, rate = piper_worker.speak(LINES[0].text, bundled_voice().length_scale * UNHURRIED_LENGTH_SCALE)
+    here = level_speech(prepare_clip(raw, rate, SAMPLE_RATE), SAMPLE_RATE)
+    assert np.array_equal(made.samples, here)
+    # Loudness by an independent meter: the line sits at the speech level.
+    meter = pyloudnorm.Meter(SAMPLE_RATE)
+    assert meter.integrated_loudness(made.samples.astype(np.float64)) == pytest.approx(SPEECH_LOUDNESS, abs=0.3)
+
+
+def test_a_cold_piper_line_leaves_the_players_process_without_scipy(tmp_path: Path) -> None:
+    # A fresh speech cache (the prepared model is shared), so the line is really made.
+    cache = tmp_path / "cache"
+    (cache / "piper").mkdir(parents=True)
+    for model in prepared_models():
+        shutil.copyfile(model, cache / "piper" / model.name)
+    code = ("import sys\nfrom player.voices import Speaker, SpeechRequest\n"
+            "from player.voices.piper import PiperEngine\n"
+            "speaker = Speaker(PiperEngine(threads=1))\n(clip,) = speaker.speak([SpeechRequest('Breathe out.')])\n"
+            "speaker.engine.close()\nassert clip.size > 10000 and speaker.synthesized == 1\n"
+            "print(sorted(m for m in sys.modules if m.startswith('scipy')))")
+    env = dict(os.environ, PRACTICE_CACHE_DIR=str(cache))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600,
+                          check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -24,10 +24,13 @@ class SpeechRequest:
 
 @dataclass(frozen=True)
 class RawClip:
-    """What an engine returns: mono samples in [-1, 1] at the engine's own rate."""
+    """What an engine returns: mono samples in [-1, 1] at the engine's own rate, or prepared."""
 
     samples: npt.NDArray[np.float32]
     sample_rate: int
+    levelled: bool = False
+    """Already a timeline clip (at the timeline's rate, trimmed, levelled at full volume): the
+    engine's worker process did that work, so the player's own process never imports the meter."""
 
 
 Progress = Callable[[int], None]

@@ -145,6 +145,8 @@ class PiperEngine:
     """Speech through piper-tts in a worker process that loads the voice once and is kept for reuse."""
 
     name = "piper"
+    levels_lines = True
+    """Its worker returns lines already levelled (RawClip.levelled)."""
 
     def __init__(self, workers: int | None = None, threads: int | None = None) -> None:
         """`workers`: processes per voice (default 1); `threads`: lines each speaks at once (default: the cores).
@@ -236,7 +238,7 @@ class PiperEngine:
                     futures[pool.submit(piper_worker.speak_many, texts)] = [index for index, _ in task]
             for future, indices in futures.items():
                 for index, (samples, rate) in zip(indices, future.result(), strict=True):
-                    clips[index] = RawClip(samples=samples, sample_rate=rate)
+                    clips[index] = RawClip(samples=samples, sample_rate=rate, levelled=True)
                 if progress is not None:
                     progress(len(indices))
         except BrokenProcessPool:

@@ -1,4 +1,5 @@
-"""Runs inside a synthesis worker process: loads a Piper voice once, then speaks line after line.
+"""Runs inside a synthesis worker process: loads a Piper voice once, then speaks line after line
+and levels each (so the player's own process never imports the loudness meter for speech).
 
 Piper's models draw random noise (phoneme durations and the sound itself) from ONNX
 RandomNormalLike nodes, so the same text never comes out the same twice. Every random node
@@ -8,6 +9,7 @@ voice and rate then always give the same samples, whichever worker speaks it and
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from player import SAMPLE_RATE
 from player.audio import trim_silence
+from player.voices.base import RawClip
 
 NOISE_SEED = 20261121
 NOISE_TABLE_SIZE = 1 << 21
@@ -79,6 +83,9 @@ def load(model_path: str, config_path: str, threads: int = 1, prepared_path: str
     `prepared_path` caches the model with its fixed noise (see _session).
     """
     global _load_error, _threads
+    # The meter's imports (scipy.signal, pyloudnorm: over a second of CPU) on a thread while the
+    # model loads, so the first line is not levelled late.
+    threading.Thread(target=_warm_meter, name="meter", daemon=True).start()
     if threads > 1:
         _threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="piper")
     try:
@@ -127,11 +134,33 @@ def _session(model: Path, prepared: Path | None) -> Any:
     return onnxruntime.InferenceSession(data, sess_options=options, providers=providers)
 
 
+def _warm_meter() -> None:
+    """Import and run the loudness meter once (a failure shows again, and is reported, at the first line)."""
+    try:
+        from player.voices.level import level_speech
+
+        level_speech((0.1 * np.sin(np.arange(SAMPLE_RATE // 2) * 0.05)).astype(np.float32), SAMPLE_RATE)
+    except Exception:
+        return
+
+
 def speak_many(lines: list[tuple[str, float]]) -> list[tuple[npt.NDArray[np.float32], int]]:
-    """Several lines (text, length scale), spoken on the worker's threads; results in order."""
+    """Several lines (text, length scale), spoken on the worker's threads and made timeline clips
+    (at SAMPLE_RATE, trimmed, levelled, as Speaker would): results in order."""
     if _threads is None or len(lines) < 2:
-        return [speak(text, scale) for text, scale in lines]
-    return list(_threads.map(lambda line: speak(*line), lines))
+        return [_timeline_clip(text, scale) for text, scale in lines]
+    return list(_threads.map(lambda line: _timeline_clip(*line), lines))
+
+
+def _timeline_clip(text: str, length_scale: float) -> tuple[npt.NDArray[np.float32], int]:
+    """One line spoken and prepared here, in the worker, so the player's process does not level it."""
+    samples, rate = speak(text, length_scale)
+    try:
+        from player.voices.speaker import timeline_clip
+
+        return timeline_clip(RawClip(samples, rate)), SAMPLE_RATE
+    except Exception as error:  # numpy's and scipy's exceptions cross processes as text
+        raise RuntimeError(f"levelling failed: {type(error).__name__}: {error}") from None
 
 
 def speak(text: str, length_scale: float) -> tuple[npt.NDArray[np.float32], int]:

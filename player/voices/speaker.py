@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from player import SAMPLE_RATE
 from player.audio import prepare_clip
-from player.voices.base import Engine, Progress, SpeechRequest
+from player.voices.base import Engine, Progress, RawClip, SpeechRequest
 from player.voices.cache import ClipCache, clip_key
 
 
@@ -52,10 +52,7 @@ class Speaker:
             # Engines speak at full volume; the level is set here, the same way for every engine.
             raw = self.engine.synthesize([replace(r, volume=1.0) for r in missing], progress)
             for request, clip in zip(missing, raw, strict=True):
-                from player.voices.level import level_speech  # scipy: only when a line is made
-
-                prepared = level_speech(prepare_clip(clip.samples, clip.sample_rate, SAMPLE_RATE), SAMPLE_RATE)
-                prepared = np.ascontiguousarray(prepared * np.float32(request.volume))
+                prepared = np.ascontiguousarray(timeline_clip(clip) * np.float32(request.volume))
                 self.cache.put(keys[request], prepared)
                 clips[request] = prepared
             self.synthesized += len(missing)
@@ -64,3 +61,12 @@ class Speaker:
     def count_new(self, requests: Sequence[SpeechRequest]) -> int:
         """How many distinct lines are not cached yet (for a progress bar's length)."""
         return sum(not self.cache.path(self.key(r)).exists() for r in dict.fromkeys(requests))
+
+
+def timeline_clip(clip: RawClip) -> npt.NDArray[np.float32]:
+    """An engine's clip at SAMPLE_RATE, trimmed and levelled (unless its worker did that already)."""
+    if clip.levelled and clip.sample_rate == SAMPLE_RATE:
+        return clip.samples
+    from player.voices.level import level_speech  # scipy: only when a line is made here
+
+    return level_speech(prepare_clip(clip.samples, clip.sample_rate, SAMPLE_RATE), SAMPLE_RATE)
