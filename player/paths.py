@@ -32,6 +32,11 @@ def beds_folder() -> Path:
     return cache_root() / "beds"
 
 
+def chimes_folder() -> Path:
+    """Built-in chimes as synthesized (sounds/chimes.py)."""
+    return cache_root() / "chimes"
+
+
 def piper_folder() -> Path:
     """Piper voices prepared with their fixed noise (voices/piper.py)."""
     return cache_root() / "piper"

@@ -19,9 +19,10 @@ from player.render.loudness import match_loudness
 from player.script.model import AmbientSettings
 from player.sounds.beds import BED_CALIBRATION_DB, BED_RMS
 from player.sounds.catalog import is_builtin_bed, is_builtin_chime
+from player.sounds.chimes import cached_chime
 from player.sounds.files import AudioFileError, load_audio_file
 from player.sounds.loops import bed_loop
-from player.sounds.tones import breath_tone, chime, chime_envelope, chime_samples, envelope, frames_until_under
+from player.sounds.tones import breath_tone, chime_envelope, chime_samples, envelope, frames_until_under
 
 Clip = npt.NDArray[np.float32]
 _SILENT = np.zeros(1, dtype=np.float32)
@@ -46,7 +47,7 @@ class PreparedSounds:
         """A built-in chime or a chime file (the script loader has checked the name)."""
         if is_builtin_chime(sound) and not self.exact:
             return silence(chime_samples(sound))  # an estimate needs only its length
-        return chime(sound) if is_builtin_chime(sound) else self._file(sound)
+        return cached_chime(sound) if is_builtin_chime(sound) else self._file(sound)
 
     def recording(self, path: Path) -> Clip:
         """A recorded clip, trimmed of silence at both ends and as loud as the synthesized voice.
