@@ -355,6 +355,10 @@ class LivePlayer:
             while not self.finished.wait(0.1):
                 if self.underruns >= UNDERRUNS_TO_GROW and self.latency < LATENCIES[-1] and not self.ended:
                     self._more_latency()
+                    # Draining and reopening took its time (seconds on a busy machine): the new
+                    # stream's silence is counted from now, not from the old stream's last call.
+                    seen, since = self.callbacks, time.monotonic()
+                    continue
                 if self.callbacks != seen:
                     seen, since = self.callbacks, time.monotonic()
                 elif time.monotonic() - since > STALL_SECONDS:
