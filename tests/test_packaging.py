@@ -82,7 +82,7 @@ def test_what_one_feature_or_the_benchmarks_need_is_an_extra() -> None:
     table = project()
     extras = table["optional-dependencies"]
     core = requirement_names(table["dependencies"], extras)
-    assert "scipy" in core  # the limiter and the streaming meter import it
+    assert "scipy" in core  # the streaming meter and pyloudnorm import it
     assert {"matplotlib", "pydub", "audioop-lts"} & core == set()
     assert requirement_names(extras["plot"], extras) == {"matplotlib"}
     assert {"pydub", "audioop-lts", "matplotlib"} <= requirement_names(extras["bench"], extras)
