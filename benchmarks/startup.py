@@ -46,7 +46,7 @@ def next_block(self, frames):
         if "sound" not in marks and float(np.abs(block).max()) > 10 ** (-50 / 20):
             marks["sound"] = self._bench
         timeline = self.deck.timeline
-        if "word" not in marks and self.phase == "main" and not self.paused and any(
+        if "word" not in marks and self.phase.value == "main" and not self.paused and any(
                 s.kind == "speech" and s.start < self.position and timeline.sound_end(s) > self.position - frames
                 for s in timeline.sounds):
             marks["word"] = self._bench
