@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +83,56 @@ def test_a_cold_piper_line_leaves_the_players_process_without_scipy(tmp_path: Pa
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600,
                           check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+PLAYER_THAT_HANGS = """
+import sys, time
+from player.voices import SpeechRequest
+from player.voices.piper import PiperEngine
+engine = PiperEngine(threads=1)
+engine.synthesize([SpeechRequest("Hello.")])
+print("spoke", flush=True)
+time.sleep(600)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    """Whether a process has ended (an unreaped zombie counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+def test_a_worker_ends_when_the_player_is_killed_outright() -> None:
+    # A closed terminal or a SIGKILL gives the pool no chance to stop its workers: each would
+    # wait forever for work, holding its voice model.
+    player = subprocess.Popen([sys.executable, "-c", PLAYER_THAT_HANGS], stdout=subprocess.PIPE, text=True)
+    try:
+        assert player.stdout is not None and player.stdout.readline().strip() == "spoke"
+        workers = _children(player.pid)
+        assert workers, "the engine started no worker process"
+    finally:
+        player.kill()
+        player.wait()
+    for _ in range(100):  # a wait of up to 10 s, not a timing: the worker goes at once
+        if all(_gone(pid) for pid in workers):
+            break
+        time.sleep(0.1)
+    assert all(_gone(pid) for pid in workers), "a worker outlived its player"

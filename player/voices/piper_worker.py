@@ -9,6 +9,8 @@ voice and rate then always give the same samples, whichever worker speaks it and
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -83,6 +85,7 @@ def load(model_path: str, config_path: str, threads: int = 1, prepared_path: str
     `prepared_path` caches the model with its fixed noise (see _session).
     """
     global _load_error, _threads
+    threading.Thread(target=_exit_with_parent, name="parent watch", daemon=True).start()
     # The meter's imports (scipy.signal, pyloudnorm: over a second of CPU) on a thread while the
     # model loads, so the first line is not levelled late.
     threading.Thread(target=_warm_meter, name="meter", daemon=True).start()
@@ -132,6 +135,20 @@ def _session(model: Path, prepared: Path | None) -> Any:
         del data
         return onnxruntime.InferenceSession(str(prepared), sess_options=options, providers=providers)
     return onnxruntime.InferenceSession(data, sess_options=options, providers=providers)
+
+
+def _exit_with_parent() -> None:
+    """End this worker as soon as the player's process has ended, however it ended.
+
+    The pool shuts its workers down on a normal exit, but a player killed outright (SIGKILL, a
+    closed terminal's SIGHUP) told them nothing: each waited forever for work, holding its voice
+    model (about 300 MB), because it holds its own end of the queue's pipe and never sees EOF.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    parent.join()  # the end of a pipe only the parent writes to: readable once it has gone
+    os._exit(0)
 
 
 def _warm_meter() -> None:
