@@ -44,10 +44,12 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     from player.live.start import build_session
     from player.script.library import resolve_script
     from player.script.loader import load_script
+    from player.sounds.loops import warm_up
     from player.timeline.compile import estimate_timeline
 
     script = load_script(resolve_script(script_name),
                          overrides_from(set_vars, length, pace, engine, voice, rate))
+    warm_up(script.ambient.sound)  # the bed loads while the sound card and the voice are looked up
     if not output_devices():
         raise DeviceError(f"no sound output device was found; {NO_CARD_FIX}")
     device_index = resolve_device(device)

@@ -31,9 +31,10 @@ rewound to just ahead of what the device holds and the key applied there (see `A
 QUEUE_BLOCKS = int(AHEAD_SECONDS * SAMPLE_RATE / BLOCK_FRAMES)
 KEEP_BLOCKS = 3
 """Blocks left in place when a key rewinds the session: about 70 ms, so the device never starves."""
-CATCH_UP_BLOCKS = int(0.5 * SAMPLE_RATE / BLOCK_FRAMES)
-"""Blocks left in place when a cold start's next stage arrives (catch_up): half a second, so
-a busy machine re-rendering the rest never starves the device for a stage nobody pressed."""
+CATCH_UP_BLOCKS = int(0.25 * SAMPLE_RATE / BLOCK_FRAMES)
+"""Blocks left in place when a cold start's next stage arrives (catch_up): a quarter second,
+which with the device's own buffer (LATENCIES) leaves about 0.4 s for the worker to render the
+next block on a busy machine; half a second held the first word back that much longer."""
 LATENCIES = (0.15, 0.25)
 """Seconds of buffering in the device, the larger once underruns start. PortAudio's default here
 (46 ms) let one block in ten minutes arrive late when the callback thread waited for the GIL;

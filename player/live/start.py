@@ -19,8 +19,9 @@ from player.live.transport import LiveSession
 from player.render.loudness import integrated_loudness
 from player.script.library import builtin_folder
 from player.script.loader import Overrides, load_script
-from player.script.model import Repeat, Script, Step
+from player.script.model import Repeat, Say, Script, Step
 from player.script.suggest import did_you_mean
+from player.script.text import Spoken, split_say
 from player.sounds.loops import warm_up
 from player.timeline.compile import compile_timeline, estimate_timeline, speech_requests
 from player.timeline.model import Timeline
@@ -75,14 +76,37 @@ def head_steps(script: Script) -> tuple[Step, ...]:
 
 def opening_stages(script: Script) -> list[tuple[Step, ...]]:
     """What a cold start makes before the whole session, in order: the steps before the first
-    spoken one (no voice needed), then up to the first spoken step, then about the first minute."""
+    spoken one (no voice needed), then its first sentence where it has more than one, then up
+    to the first spoken step, then about the first minute."""
     steps = script.steps
     first = next((i for i, step in enumerate(steps) if speech_requests(script, (step,))), len(steps))
-    stages = [steps[:first], steps[:first + 1]]
+    stages = [steps[:first]]
+    opening_sentence = first_sentence(steps[first]) if first < len(steps) else None
+    if opening_sentence is not None:
+        stages.append((*steps[:first], opening_sentence))
+    stages.append(steps[:first + 1])
     head = head_steps(script)
     if len(head) > first + 1:
         stages.append(head)
     return stages
+
+
+def first_sentence(step: Step) -> Say | None:
+    """A `say` cut to its first sentence, where it has more: the voice makes that alone first,
+    so a long opening paragraph does not keep the listener waiting for its first word.
+
+    The sentence is split as the timeline splits it, so its speech is the same (and cached
+    under the same key) when the whole step follows.
+    """
+    if not isinstance(step, Say):
+        return None
+    try:
+        parts = split_say(step.text)
+    except ValueError:
+        return None  # the timeline reports the marker where it compiles the step
+    if len(parts) < 2 or not isinstance(parts[0], Spoken):
+        return None
+    return replace(step, text=parts[0].text, pause_after=0.0)
 
 
 def _start_speaking(speaker: Speaker, requests: list[SpeechRequest]) -> threading.Thread:
