@@ -17,6 +17,7 @@ from player import SAMPLE_RATE
 from player.audio import prepare_clip
 from player.render.loudness import SPEECH_LOUDNESS
 from player.voices import SpeechRequest
+from player.voices.level import level_speech
 from player.voices.piper import UNHURRIED_LENGTH_SCALE, PiperEngine, bundled_voice, piper_missing
 
 pytestmark = [pytest.mark.real, pytest.mark.skipif(piper_missing() is not None, reason="piper is not installed")]
@@ -57,7 +58,6 @@ def test_the_worker_levels_each_line_as_the_player_would_and_the_player_imports_
     engine.close()
     assert made.levelled and made.sample_rate == SAMPLE_RATE
     from player.voices import piper_worker
-    from player.voices.level import level_speech
 
     piper_worker.load(str(bundled_voice().model), str(bundled_voice().config), 1, str(prepared_models()[0]))
     raw, rate = piper_worker.speak(LINES[0].text, bundled_voice().length_scale * UNHURRIED_LENGTH_SCALE)
@@ -66,6 +66,30 @@ def test_the_worker_levels_each_line_as_the_player_would_and_the_player_imports_
     # Loudness by an independent meter: the line sits at the speech level.
     meter = pyloudnorm.Meter(SAMPLE_RATE)
     assert meter.integrated_loudness(made.samples.astype(np.float64)) == pytest.approx(SPEECH_LOUDNESS, abs=0.3)
+
+
+def test_the_prepared_model_speaks_as_the_model_optimized_as_it_loads() -> None:
+    # The cache keeps the model as ONNX Runtime optimizes it and loads it without optimizing:
+    # the samples must be those of the noise-fixed model given to ONNX Runtime's defaults.
+    import json
+
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    from player.voices import piper_worker
+
+    engine = PiperEngine(threads=1)
+    (made,) = engine.synthesize(LINES[1:2])
+    engine.close()
+    assert [model.name.endswith("-optimized.onnx") for model in prepared_models()] == [True]
+    voice = bundled_voice()
+    reference = onnxruntime.InferenceSession(piper_worker.deterministic_model(voice.model),
+                                             providers=["CPUExecutionProvider"])
+    config = PiperConfig.from_dict(json.loads(voice.config.read_text(encoding="utf-8")))
+    piper_worker._voice = PiperVoice(config=config, session=reference)
+    raw, rate = piper_worker.speak(LINES[1].text, voice.length_scale * UNHURRIED_LENGTH_SCALE)
+    assert np.array_equal(made.samples, level_speech(prepare_clip(raw, rate, SAMPLE_RATE), SAMPLE_RATE))
 
 
 def test_a_cold_piper_line_leaves_the_players_process_without_scipy(tmp_path: Path) -> None:
@@ -88,6 +112,7 @@ def test_a_cold_piper_line_leaves_the_players_process_without_scipy(tmp_path: Pa
 PLAYER_THAT_HANGS = """
 import sys, time
 from player.voices import SpeechRequest
+from player.voices.level import level_speech
 from player.voices.piper import PiperEngine
 engine = PiperEngine(threads=1)
 engine.synthesize([SpeechRequest("Hello.")])

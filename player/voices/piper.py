@@ -245,7 +245,7 @@ class PiperEngine:
 
         stat = voice.model.stat()
         digest = _file_digest(voice.model, stat.st_size, stat.st_mtime)
-        return piper_folder() / f"{digest[:32]}-noise{NOISE_VERSION}.onnx"
+        return piper_folder() / f"{digest[:32]}-noise{NOISE_VERSION}-optimized.onnx"
 
     def _speak_with(
         self, voice: PiperVoiceFile, lines: list[tuple[int, SpeechRequest]],
