@@ -50,3 +50,12 @@ def test_live_play_and_the_limiter_need_no_scipy() -> None:
             "from player.render.limiter import limit\n"
             "limit(np.full((4000, 2), 2.0, dtype=np.float32), 512)")
     assert imported_after(code) == {"numpy"}
+
+
+def test_levelling_a_line_needs_no_scipy() -> None:
+    # scipy.signal takes most of a second to import: a cold start's first line (levelled in
+    # Piper's worker, or in the player for the system voice) used to wait for it.
+    code = ("import numpy as np\nfrom player.voices.level import level_speech\n"
+            "line = level_speech((0.1 * np.sin(np.arange(30000) * 0.05)).astype(np.float32), 44100)\n"
+            "assert 0 < float(np.abs(line).max()) < 1")
+    assert imported_after(code) == {"numpy"}

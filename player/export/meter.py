@@ -1,7 +1,7 @@
 """Metering the written file: decoded by ffmpeg as the encoder writes it, measured here.
 
 ffmpeg only decodes; loudness is measured by the project's own BS.1770 meter
-(player.render.loudness.StreamMeter: pyloudnorm's filters, run with state) over the whole file and,
+(player.render.loudness.StreamMeter: BS.1770's K-weighting, run with state) over the whole file and,
 separately, over the speech spans alone, and the true peak from the decoded samples, only
 around samples loud enough to matter (player.render.limiter.true_peaks). For formats written frame
 after frame (Format.streams) this runs on the other core while the encoder works, so checking

@@ -119,13 +119,13 @@ def _start_speaking(speaker: Speaker, requests: list[SpeechRequest]) -> threadin
             return
 
     def warm_meter() -> None:
-        # A line this engine makes is levelled here with pyloudnorm (and scipy), imported on
-        # first use: import it while the voice loads rather than after the first line comes back.
+        # A line this engine makes is levelled here: the meter's first use (its filters' impulse
+        # response) is made while the voice loads rather than after the first line comes back.
         tone = (0.1 * np.sin(np.arange(SAMPLE_RATE // 2) * 0.05)).astype(np.float32)
         integrated_loudness(tone, SAMPLE_RATE)
 
-    # Piper levels its lines in its own worker process: importing the meter here would only hold
-    # this process's interpreter lock (up to 1.8 s on a busy machine) while the opening plays.
+    # Piper levels its lines in its own worker process: warming the meter here would only hold
+    # this process's interpreter lock while the opening plays.
     if not getattr(speaker.engine, "levels_lines", False):
         threading.Thread(target=warm_meter, name="meter", daemon=True).start()
     thread = threading.Thread(target=speak, name="first words", daemon=True)

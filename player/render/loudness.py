@@ -1,13 +1,18 @@
-"""Loudness as people hear it (ITU-R BS.1770 through pyloudnorm), and gains to reach a target."""
+"""Loudness as people hear it (ITU-R BS.1770, gated as pyloudnorm gates), and gains to reach a target.
+
+A clip is measured in numpy alone (player.render.kweighting); a stream (an export's file, a
+recording past STREAMED_SECONDS) by StreamMeter, which runs the same filters with scipy.signal.
+"""
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from player.render.kweighting import gated_loudness, k_weighted, k_weighting_sos
 
 SPEECH_LOUDNESS = -20.0
 """LUFS every speech line and recorded clip is brought to, so lines, engines and a therapist's
@@ -22,14 +27,6 @@ RELATIVE_GATE = -10.0
 """BS.1770's gates in LUFS and LU: blocks below either do not count."""
 
 
-@lru_cache(maxsize=4)
-def _meter(rate: int) -> Any:
-    """One K-weighting meter per sample rate (imported late: scipy slows every start)."""
-    import pyloudnorm
-
-    return pyloudnorm.Meter(rate)
-
-
 def integrated_loudness(samples: npt.NDArray[np.float32], rate: int) -> float:
     """Gated integrated loudness in LUFS of mono or (frames, channels) audio; -inf for silence."""
     if samples.shape[0] > STREAMED_SECONDS * rate:
@@ -42,12 +39,12 @@ def integrated_loudness(samples: npt.NDArray[np.float32], rate: int) -> float:
     if frames < needed:
         # Repeating a short clip keeps its loudness and gives the meter a whole block.
         data = np.tile(data, (math.ceil(needed / frames),) + (1,) * (data.ndim - 1))
-    return float(_meter(rate).integrated_loudness(data))
+    return gated_loudness(k_weighted(data, rate), rate)
 
 
 STREAMED_SECONDS = 60
-"""Clips longer than this are measured in pieces: pyloudnorm filters a whole clip in float64,
-several copies at once, and levelling a 5-minute recording took 460 MB (a 20-minute one, 1.5 GB)."""
+"""Clips longer than this are measured in pieces: a whole clip is filtered in float64, several
+copies at once, and levelling a 5-minute recording took 460 MB (a 20-minute one, 1.5 GB)."""
 
 
 def _streamed_loudness(samples: npt.NDArray[np.float32], rate: int) -> float:
@@ -85,18 +82,9 @@ HOPS_PER_SECOND = 10
 HOPS_PER_BLOCK = 4
 
 
-def k_weighting_sos(rate: int) -> npt.NDArray[np.float64]:
-    """BS.1770's K-weighting at `rate` as second-order sections: pyloudnorm's own two filters."""
-    sections = []
-    for stage in _meter(rate)._filters.values():
-        b = np.asarray(stage.b, dtype=np.float64) * stage.passband_gain
-        sections.append(np.concatenate([b, np.asarray(stage.a, dtype=np.float64)]))
-    return np.array(sections)
-
-
 class StreamMeter:
     """BS.1770 loudness of a stream of blocks, in constant memory: the same K-weighting filters
-    as pyloudnorm (run by scipy.signal with their state carried from block to block), and the
+    as integrated_loudness (run by scipy.signal with their state carried from block to block), and the
     K-weighted energy of every 100 ms hop kept, so loudness can be gated over any set of blocks.
     """
 
@@ -104,7 +92,7 @@ class StreamMeter:
         from scipy.signal import sosfilt, sosfilt_zi  # late: scipy.signal takes most of a second to load
 
         self._sosfilt = sosfilt
-        self._sos = k_weighting_sos(rate)
+        self._sos = np.array(k_weighting_sos(rate))  # a copy: sosfilt wants one it may write to
         # One state per channel, all filtered in one call: (sections, channels, 2).
         self._state = np.repeat(np.zeros_like(sosfilt_zi(self._sos))[:, np.newaxis, :], channels, axis=1)
         self.hop = rate // HOPS_PER_SECOND

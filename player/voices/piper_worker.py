@@ -87,8 +87,8 @@ def load(model_path: str, config_path: str, threads: int = 1, prepared_path: str
     """
     global _load_error, _threads
     threading.Thread(target=_exit_with_parent, name="parent watch", daemon=True).start()
-    # The meter's imports (scipy.signal, pyloudnorm: over a second of CPU) on a thread while the
-    # model loads, so the first line is not levelled late.
+    # The meter's first use (its filters' impulse response, tens of milliseconds) on a thread
+    # while the model loads, so the first line is not levelled late.
     threading.Thread(target=_warm_meter, name="meter", daemon=True).start()
     if threads > 1:
         _threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="piper")
@@ -194,7 +194,7 @@ def _timeline_clip(text: str, length_scale: float) -> tuple[npt.NDArray[np.float
         from player.voices.speaker import timeline_clip
 
         return timeline_clip(RawClip(samples, rate)), SAMPLE_RATE
-    except Exception as error:  # numpy's and scipy's exceptions cross processes as text
+    except Exception as error:  # numpy's exceptions cross processes as text
         raise RuntimeError(f"levelling failed: {type(error).__name__}: {error}") from None
 
 

@@ -67,6 +67,6 @@ def timeline_clip(clip: RawClip) -> npt.NDArray[np.float32]:
     """An engine's clip at SAMPLE_RATE, trimmed and levelled (unless its worker did that already)."""
     if clip.levelled and clip.sample_rate == SAMPLE_RATE:
         return clip.samples
-    from player.voices.level import level_speech  # scipy: only when a line is made here
+    from player.voices.level import level_speech  # only when a line is made here
 
     return level_speech(prepare_clip(clip.samples, clip.sample_rate, SAMPLE_RATE), SAMPLE_RATE)
