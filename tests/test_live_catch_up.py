@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from player.live.controls import Update
@@ -82,3 +83,36 @@ def test_build_session_calls_back_after_every_stage(write_script: WriteScript, f
     assert rest is not None
     rest.join(timeout=30)
     assert len(calls) == len(opening_stages(script))  # each stage after the first, then the whole
+
+
+SPOKEN_FIRST = """
+title: Spoken first
+steps:
+  - say: Hello. Notice your feet on the floor.
+  - pause: 30
+"""
+
+
+def test_words_that_arrive_late_are_heard_just_ahead_of_the_device_not_a_queue_later(
+    write_script: WriteScript, fake_speaker: Speaker
+) -> None:
+    # Nothing to play before the first words: the opening (silence here) runs on past its end
+    # while the voice loads, so the stage arrives with quiet to insert. The quiet counted by
+    # blocks rendered ahead and then dropped must not be inserted as well.
+    script = load_script(write_script(SPOKEN_FIRST))
+    prelude, sentence, *_ = opening_stages(script)
+    session = LiveSession(compile_timeline(script, fake_speaker, steps=prelude, ending=False), complete=False)
+    player = LivePlayer(session)
+    while player.step():
+        pass
+    session.swap(compile_timeline(script, fake_speaker, steps=sentence, ending=False), complete=False)
+    # As on a sound card: the device takes a block and the mixer renders the next (applying
+    # the stage at the back of the queue) before it sees the call to catch up.
+    heard = [player.ahead.take()[1]]
+    player.step()
+    player.catch_up()
+    while player.step():
+        pass
+    blocks = heard + [block for _, block in iter(player.ahead.take, (False, None))]
+    first_sound = next(index for index, block in enumerate(blocks) if block is not None and np.abs(block).max() > 0)
+    assert first_sound == CATCH_UP_BLOCKS + 1

@@ -159,6 +159,10 @@ class LiveSession:
             state[name] = copy.copy(state[name])
         state["overlays"] = [copy.copy(overlay) for overlay in self.overlays]
         state["log"] = list(self.log)
+        # A stage applied in a block that is then dropped adds its wait here: without a copy, the
+        # rewound session kept that wait and inserted it again, and a cold start's first words
+        # came a whole queue (2 s) late.
+        state["delays"] = list(self.delays)
         return state
 
     def rewind(self, state: dict[str, object], commands: list[Queued]) -> None:
