@@ -37,31 +37,41 @@ import numpy as np
 from player.live import device as live
 from player.live import transport as session_module
 started = float(sys.argv[1])
-marks, played = {}, [0]
+# Blocks are followed by identity from the mixer to the device: a cold start rewinds the queue
+# when its next stage arrives, so counting blocks would date the word by ones never played.
+marked, seen = {}, set()
 original_next = session_module.LiveSession.next_block
 def next_block(self, frames):
     block = original_next(self, frames)
-    self._bench = getattr(self, "_bench", 0) + 1
     if block is not None:
-        if "sound" not in marks and float(np.abs(block).max()) > 10 ** (-50 / 20):
-            marks["sound"] = self._bench
+        names = []
+        if "sound" not in seen and float(np.abs(block).max()) > 10 ** (-50 / 20):
+            names.append("sound")
         timeline = self.deck.timeline
-        if "word" not in marks and self.phase.value == "main" and not self.paused and any(
+        if self.phase.value == "main" and not self.paused and any(
                 s.kind == "speech" and s.start < self.position and timeline.sound_end(s) > self.position - frames
                 for s in timeline.sounds):
-            marks["word"] = self._bench
+            names.append("word")
+        if names:
+            marked[id(block)] = (block, names)  # the block is kept, so its id is never reused
     return block
 session_module.LiveSession.next_block = next_block
+original_take = live.Ahead.take
+def take(self):
+    ready, block = original_take(self)
+    if ready and block is not None and id(block) in marked:
+        for name in marked.pop(id(block))[1]:
+            if name not in seen:
+                seen.add(name)
+                sys.stderr.write(f"{name.upper()} {time.time() - started:.3f}\\n")
+                sys.stderr.flush()
+    return ready, block
+live.Ahead.take = take
 original_callback = live.LivePlayer._callback
 def callback(self, outdata, frames, when, status):
-    played[0] += 1
-    for name in ("sound", "word"):
-        if marks.get(name) == played[0]:
-            sys.stderr.write(f"{name.upper()} {time.time() - started:.3f}\\n")
-            sys.stderr.flush()
-    if "word" in marks and played[0] >= marks["word"]:
+    original_callback(self, outdata, frames, when, status)
+    if "word" in seen:
         raise self._sd.CallbackStop
-    return original_callback(self, outdata, frames, when, status)
 live.LivePlayer._callback = callback
 sys.argv = ["practice", "play", *sys.argv[2:]]
 from player.cli.commands import main
