@@ -166,16 +166,16 @@ def test_a_cold_start_plays_the_opening_then_the_whole_session(
     write_script: WriteScript, fake_speaker: Speaker
 ) -> None:
     lines = "\n".join(f"  - say: Line number {n} is here.\n  - pause: {{seconds: 10, flexible: true}}"
-                      for n in range(12))
-    script = load_script(write_script(f"title: Cold\nlength: 5m\nsteps:\n{lines}\n"))
+                      for n in range(8))
+    script = load_script(write_script(f"title: Cold\nlength: 2m\nsteps:\n{lines}\n"))
     assert 0 < len(head_steps(script)) < len(script.steps)
     session, rest = build_session(script, fake_speaker)
     assert rest is not None and not session.complete
     assert session.timeline.seconds < 60
     rest.join(timeout=30)
     played = drain(session)
-    assert session.timeline.length == 5 * 60 * SR
-    assert len(played) == pytest.approx(5 * 60 * SR, abs=3 * BLOCK)
+    assert session.timeline.length == 2 * 60 * SR
+    assert len(played) == pytest.approx(2 * 60 * SR, abs=3 * BLOCK)
 
 
 def test_safe_exit_before_the_reorientation_is_ready_waits_for_it(
