@@ -39,7 +39,7 @@ from player.live import transport as session_module
 started = float(sys.argv[1])
 # Blocks are followed by identity from the mixer to the device: a cold start rewinds the queue
 # when its next stage arrives, so counting blocks would date the word by ones never played.
-marked, seen = {}, set()
+marked, seen, rendered = {}, set(), {}
 original_next = session_module.LiveSession.next_block
 def next_block(self, frames):
     block = original_next(self, frames)
@@ -54,6 +54,8 @@ def next_block(self, frames):
             names.append("word")
         if names:
             marked[id(block)] = (block, names)  # the block is kept, so its id is never reused
+            for name in names:
+                rendered.setdefault(name, time.time())  # first made (a rewind may make it again)
     return block
 session_module.LiveSession.next_block = next_block
 original_take = live.Ahead.take
@@ -64,6 +66,7 @@ def take(self):
             if name not in seen:
                 seen.add(name)
                 sys.stderr.write(f"{name.upper()} {time.time() - started:.3f}\\n")
+                sys.stderr.write(f"{name.upper()}-READY {rendered[name] - started:.3f}\\n")
                 sys.stderr.flush()
     return ready, block
 live.Ahead.take = take
@@ -112,8 +115,9 @@ def median_of(command: list[str], env: dict[str, str], runs: int, cwd: Path | No
 
 
 def first_sound_and_word(script: str, env: dict[str, str], attempts: int = 3,
-                         before: Callable[[], None] = lambda: None) -> tuple[float, float]:
-    """Seconds from process start to the first audible block and the first word reaching the device.
+                         before: Callable[[], None] = lambda: None) -> tuple[float, float, float]:
+    """Seconds from process start to the first audible block and the first word reaching the device,
+    and to the first word being rendered (ready in the player's queue, behind what the device holds).
 
     On an overloaded machine the sound server sometimes stops a stream early; that run is repeated
     (`before` runs before each attempt: a cold run empties the speech cache again).
@@ -125,10 +129,45 @@ def first_sound_and_word(script: str, env: dict[str, str], attempts: int = 3,
         done = subprocess.run([sys.executable, "-c", PROBE, str(started), script], env=env,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
         stderr = done.stderr
-        marks = dict(line.split() for line in stderr.splitlines() if line.startswith(("SOUND ", "WORD ")))
+        marks = dict(line.split() for line in stderr.splitlines()
+                     if line.startswith(("SOUND ", "WORD ", "WORD-READY ")))
         if "SOUND" in marks and "WORD" in marks:
-            return float(marks["SOUND"]), float(marks["WORD"])
+            return float(marks["SOUND"]), float(marks["WORD"]), float(marks["WORD-READY"])
     raise RuntimeError(f"no first sound or word in {attempts} runs: {stderr[-800:]}")
+
+
+SINK_START = """
+import time, numpy as np, sounddevice as sd
+calls = []
+def callback(outdata, frames, when, status):
+    calls.append(time.perf_counter())
+    outdata.fill(0.01)
+stream = sd.OutputStream(samplerate=44100, blocksize=1024, channels=2, dtype="float32", callback=callback,
+                         latency=0.15)
+started = time.perf_counter()
+stream.start()
+time.sleep(3.0)
+stream.stop()
+gaps = np.diff(calls)
+late = int(np.argmax(gaps))
+print(f"{late + 1} {calls[late + 1] - started:.3f}")
+"""
+"""A bare PortAudio stream (the player's block size and latency) into the same sink: how many
+blocks it takes at once, and when it asks for the next one (the sink starting to play)."""
+
+
+def sink_start(env: dict[str, str], runs: int) -> str:
+    """The baseline row: when the sink first plays what a fresh stream handed it."""
+    results = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", SINK_START], env=env, capture_output=True, text=True,
+                              timeout=60, check=True)
+        count, after = done.stdout.split()
+        results.append((int(count), float(after)))
+    blocks = statistics.median(r[0] for r in results)
+    seconds = statistics.median(r[1] for r in results)
+    return (f"| a bare sounddevice stream into the same sink (baseline): it takes {blocks:.0f} blocks at once, "
+            f"then the next after | {seconds:.2f} s | | | |")
 
 
 def live_rows(script: str, env: dict[str, str], folder: Path, runs: int) -> list[str]:
@@ -145,6 +184,8 @@ def live_rows(script: str, env: dict[str, str], folder: Path, runs: int) -> list
         warm_cache, cold_cache = folder / f"warm-cache-{Path(script).stem}", folder / "cold-cache"
         base = dict(env, **{k: server.env[k] for k in ("XDG_RUNTIME_DIR", "PULSE_SINK")})
         warm = dict(base, PRACTICE_CACHE_DIR=str(warm_cache))
+        if not Path(script).suffix:  # once, with the built-in practice
+            rows.append(sink_start(base, runs))
         first_sound_and_word(script, warm)  # fills the cache: speech, beds, the prepared voice
 
         def empty_speech_cache() -> None:
@@ -157,10 +198,11 @@ def live_rows(script: str, env: dict[str, str], folder: Path, runs: int) -> list
         for label, figures in (("empty speech cache", colds), ("warm cache", warms)):
             sound = statistics.median(f[0] for f in figures)
             word = statistics.median(f[1] for f in figures)
+            ready = statistics.median(f[2] for f in figures)
             name = Path(script).stem if script.endswith(".yaml") else script
             rows.append(f"| `practice play {name}`, {label}: first sound | {sound:.2f} s | | | 0.3 s |")
-            rows.append(f"| `practice play {name}`, {label}: first word | {word:.2f} s | | | "
-                        f"{'1.5 s' if label.startswith('empty') else ''} |")
+            rows.append(f"| `practice play {name}`, {label}: first word (first rendered at {ready:.2f} s) "
+                        f"| {word:.2f} s | | | {'1.5 s' if label.startswith('empty') else ''} |")
     finally:
         server.stop()
     return rows
