@@ -63,7 +63,7 @@ def test_a_clip_is_filtered_as_lfilter_filters_it(frames: int, channels: int) ->
 
 
 @pytest.mark.parametrize("rate", RATES)
-@pytest.mark.parametrize("seconds", [0.41, 0.5, 3.03, 12.96, 59.0])
+@pytest.mark.parametrize("seconds", [0.41, 0.5, 3.03, 12.96])  # 12.96 s is three FFT pieces
 def test_the_loudness_is_pyloudnorms(rate: int, seconds: float) -> None:
     samples = swelling_noise(int(seconds * rate), 2, int(seconds * 100))
     expected = pyloudnorm.Meter(rate).integrated_loudness(samples.astype(np.float64))

@@ -143,7 +143,7 @@ def test_delayed_moves_only_what_starts_at_or_after_the_point(write_script: Writ
     assert later.steps[0] == whole.steps[0]
 
 
-@pytest.mark.parametrize("late_blocks", [0, 3, 40])
+@pytest.mark.parametrize("late_blocks", [0, 40])
 def test_the_rest_of_the_first_step_late_inserts_quiet_after_the_first_sentence(
     write_script: WriteScript, fake_speaker: Speaker, late_blocks: int
 ) -> None:
