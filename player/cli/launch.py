@@ -64,7 +64,9 @@ def _interrupt_once(signum: int, frame: FrameType | None) -> None:
         # Raised here, in a callback of the import system's module locks, the exception is
         # printed ("Exception ignored in ... cb") and lost, and the command runs on: the same
         # signal comes back in a moment, once that code has returned.
-        threading.Timer(REDELIVER_SECONDS, os.kill, (os.getpid(), signum)).start()
+        again = threading.Timer(REDELIVER_SECONDS, os.kill, (os.getpid(), signum))
+        again.daemon = True  # never what keeps a finished command from exiting
+        again.start()
         return
     for each in SIGNALS:
         signal.signal(each, stop_now)  # a second Ctrl-C during that clean-up stops at once
