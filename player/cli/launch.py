@@ -60,25 +60,9 @@ def stopped_line() -> str:
 
 def _interrupt_once(signum: int, frame: FrameType | None) -> None:
     """The first signal while a command runs: KeyboardInterrupt, so the command cleans up."""
-    if _inside_import_machinery(frame):
-        # Raised here, in a callback of the import system's module locks, the exception is
-        # printed ("Exception ignored in ... cb") and lost, and the command runs on: the same
-        # signal comes back in a moment, once that code has returned.
-        again = threading.Timer(REDELIVER_SECONDS, os.kill, (os.getpid(), signum))
-        again.daemon = True  # never what keeps a finished command from exiting
-        again.start()
-        return
     for each in SIGNALS:
         signal.signal(each, stop_now)  # a second Ctrl-C during that clean-up stops at once
     raise KeyboardInterrupt
-
-
-REDELIVER_SECONDS = 0.02
-
-
-def _inside_import_machinery(frame: FrameType | None) -> bool:
-    """Whether a signal handler interrupted importlib's own code (a lazy import under way)."""
-    return frame is not None and frame.f_code.co_filename.startswith("<frozen importlib")
 
 
 @contextlib.contextmanager
