@@ -19,10 +19,12 @@ import numpy as np
 import numpy.typing as npt
 
 BLOCK_SECONDS = 0.4
-"""BS.1770's gating block; blocks start every quarter of one (pyloudnorm's overlap of 0.75)."""
+"""BS.1770's gating block (a clip shorter than this is measured as a loop of itself); blocks
+start every quarter of one (pyloudnorm's overlap of 0.75)."""
 BLOCK_STEP = 0.25
 ABSOLUTE_GATE = -70.0
 RELATIVE_GATE = -10.0
+"""BS.1770's gates in LUFS and LU: blocks below either do not count."""
 DECAYED = 1e-20
 """The impulse response stops once it and the filters' state are below this share of its peak."""
 RESPONSE_BOUND_SECONDS = 2.0

@@ -12,7 +12,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from player.render.kweighting import gated_loudness, k_weighted, k_weighting_sos
+# BS.1770's block and gates are kweighting's: one definition for the clip and the stream meters.
+from player.render.kweighting import (
+    ABSOLUTE_GATE,
+    BLOCK_SECONDS,
+    RELATIVE_GATE,
+    gated_loudness,
+    k_weighted,
+    k_weighting_sos,
+)
 
 SPEECH_LOUDNESS = -20.0
 """LUFS every speech line and recorded clip is brought to, so lines, engines and a therapist's
@@ -20,11 +28,6 @@ own recordings sound equally loud; -20 leaves speech peaks (about 18 dB above it
 below full scale, and mastering sets the final loudness of an export."""
 PEAK_CEILING = 10 ** (-1 / 20)
 """A clip is never raised so far that its peak passes -1 dBFS."""
-BLOCK_SECONDS = 0.4
-"""BS.1770's gating block: a clip shorter than this is measured as a loop of itself."""
-ABSOLUTE_GATE = -70.0
-RELATIVE_GATE = -10.0
-"""BS.1770's gates in LUFS and LU: blocks below either do not count."""
 
 
 def integrated_loudness(samples: npt.NDArray[np.float32], rate: int) -> float:
