@@ -14,6 +14,7 @@ from player.live.transport import LiveSession
 from player.render.mixer import Mixer
 from player.script.loader import load_script
 from player.timeline.compile import compile_timeline, delayed, speech_requests
+from player.timeline.model import Timeline
 from player.voices import Speaker
 
 WriteScript = Callable[..., Path]
@@ -49,6 +50,17 @@ def drain(session: LiveSession) -> list[np.ndarray]:
     while (block := session.next_block(BLOCK)) is not None:
         pulled.append(block)
     return pulled
+
+
+def assert_heard_with_quiet(session: LiveSession, heard: list[np.ndarray], whole: Timeline, at: int,
+                            waited: int) -> None:
+    """Swap the whole session in and play it out: what was heard is the whole session with
+    `waited` frames of quiet at `at`, nothing repeated or skipped."""
+    session.swap(whole)
+    played = np.concatenate(heard + drain(session))
+    expected = Mixer(delayed(whole, at, waited)).render(0, len(played))
+    assert len(played) == pytest.approx(whole.length + waited, abs=2 * BLOCK)
+    np.testing.assert_allclose(played, expected, atol=1e-6)
 
 
 def test_the_opening_stages_need_no_voice_then_the_first_spoken_step(
@@ -123,12 +135,8 @@ def test_a_late_voice_inserts_quiet_and_repeats_or_skips_nothing(
     heard += pull(session, 5)
     session.swap(first, complete=False)
     heard += pull(session, 10)
-    session.swap(whole)
-    played = np.concatenate(heard + drain(session))
     waited = (prelude.length // BLOCK + 1 + late_blocks) * BLOCK - prelude.length
-    expected = Mixer(delayed(whole, prelude.length, waited)).render(0, len(played))
-    assert len(played) == pytest.approx(whole.length + waited, abs=2 * BLOCK)
-    np.testing.assert_allclose(played, expected, atol=1e-6)
+    assert_heard_with_quiet(session, heard, whole, prelude.length, waited)
 
 
 def test_delayed_moves_only_what_starts_at_or_after_the_point(write_script: WriteScript, fake_speaker: Speaker) -> None:
@@ -155,9 +163,5 @@ def test_the_rest_of_the_first_step_late_inserts_quiet_after_the_first_sentence(
     session.swap(sentence, complete=False)
     # The first sentence is heard to its end, then the listener waits for the second.
     heard = pull(session, sentence.length // BLOCK + 1 + late_blocks)
-    session.swap(whole)
-    played = np.concatenate(heard + drain(session))
     waited = (sentence.length // BLOCK + 1 + late_blocks) * BLOCK - sentence.length
-    expected = Mixer(delayed(whole, sentence.length, waited)).render(0, len(played))
-    assert len(played) == pytest.approx(whole.length + waited, abs=2 * BLOCK)
-    np.testing.assert_allclose(played, expected, atol=1e-6)
+    assert_heard_with_quiet(session, heard, whole, sentence.length, waited)
