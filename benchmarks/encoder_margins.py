@@ -50,7 +50,7 @@ def margins(script_name: str, engine: str | None) -> list[tuple[str, int, int, f
                     for block in mixer.blocks(start, end, gain=10 ** (gain_db / 20), ceiling=CEILING):
                         yield block.mean(axis=1, keepdims=True) if channels == 1 else block
                 return render
-            gain, _ = mastering_gain(rendering, spans, length, SAMPLE_RATE, channels, default_target(channels))
+            gain, _, _ = mastering_gain(rendering, spans, length, SAMPLE_RATE, channels, default_target(channels))
             mix = np.concatenate(list(rendering(gain)(0, length)))
             mixed = measure_spans(rendering(gain), spans, SAMPLE_RATE, channels)
             peak = 20 * np.log10(true_peaks(mix, screen=0.0).max())

@@ -161,14 +161,15 @@ def test_stream_meter_reads_what_ffmpeg_reads(real_mixer: Mixer, channels: int) 
     assert meter.integrated() == pytest.approx(theirs, abs=0.1)
 
 
-@pytest.mark.parametrize("block", [1000, 4410, 16_384])
-def test_stream_meter_is_pyloudnorm_block_by_block(block: int) -> None:
+@pytest.mark.parametrize("whole_file", [False, True])
+@pytest.mark.parametrize("block", [1000, 4410, 16_384, 100_000])
+def test_stream_meter_is_pyloudnorm_block_by_block(block: int, whole_file: bool) -> None:
     import pyloudnorm
 
     rng = np.random.default_rng(5)
     signal = rng.normal(0, 0.1, size=(SAMPLE_RATE * 5 + 777, 2))
     signal[SAMPLE_RATE:3 * SAMPLE_RATE] *= 0.02  # quiet blocks for the relative gate to drop
-    meter = StreamMeter(SAMPLE_RATE, 2)
+    meter = StreamMeter(SAMPLE_RATE, 2, whole_file)
     for start in range(0, len(signal), block):
         meter.add(signal[start:start + block])
     assert meter.integrated() == pytest.approx(pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(signal), abs=1e-6)

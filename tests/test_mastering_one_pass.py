@@ -7,6 +7,7 @@ The reading is checked by measuring the mastered render itself with the streamin
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -79,15 +80,17 @@ def test_one_pass_where_the_limiter_is_idle(write_script: WriteScript, fake_spea
     spans = speech_spans(mixer)
     renders = Renders(mixer, ceiling=10 ** (-1.5 / 20))
     aim = -24.0
-    gain, before = mastering_gain(renders.rendering, spans, mixer.length, SAMPLE_RATE, 2, aim,
-                                  raw=renders.raw(), ceiling=renders.ceiling)
+    gain, before, said = mastering_gain(renders.rendering, spans, mixer.length, SAMPLE_RATE, 2, aim,
+                                        raw=renders.raw(), ceiling=renders.ceiling)
     assert renders.limited == 0
     assert spans_peak(mixer, spans, gain) < renders.ceiling  # the limiter had nothing to do
     # What the speech reads, mastered through the limiter, is the aim (the meter's rounding).
     reached = measure_spans(Renders(mixer, renders.ceiling).rendering(gain), spans, SAMPLE_RATE, 2)
     assert reached == pytest.approx(aim, abs=0.01)
+    # And mastering says so (the sampled check of the file starts from it).
+    assert said == pytest.approx(reached, abs=0.001)
     # The same gain as the passes through the limiter found.
-    passes, passes_before = mastering_gain(renders.rendering, spans, mixer.length, SAMPLE_RATE, 2, aim)
+    passes, passes_before, _ = mastering_gain(renders.rendering, spans, mixer.length, SAMPLE_RATE, 2, aim)
     assert gain == pytest.approx(passes, abs=0.02)
     assert before == pytest.approx(passes_before, abs=0.01)
 
@@ -98,12 +101,14 @@ def test_passes_through_the_limiter_where_it_would_act(write_script: WriteScript
     ceiling = 10 ** (-1.5 / 20)
     renders = Renders(mixer, ceiling)
     aim = -4.0  # loud enough for the speech's peaks to reach the ceiling
-    gain, _ = mastering_gain(renders.rendering, spans, mixer.length, SAMPLE_RATE, 2, aim,
-                             raw=renders.raw(), ceiling=ceiling)
+    gain, _, said = mastering_gain(renders.rendering, spans, mixer.length, SAMPLE_RATE, 2, aim,
+                                   raw=renders.raw(), ceiling=ceiling)
     assert spans_peak(mixer, spans, gain) > ceiling
     assert renders.limited >= 1
     reached = measure_spans(Renders(mixer, ceiling).rendering(gain), spans, SAMPLE_RATE, 2)
     assert reached == pytest.approx(aim, abs=0.05)
+    # What mastering says it reached is a reading at this very gain, or nothing.
+    assert math.isnan(said) or said == pytest.approx(reached, abs=1e-6)
 
 
 def test_one_pass_reading_is_the_speech_alone(write_script: WriteScript, fake_speaker: Speaker) -> None:
@@ -111,9 +116,9 @@ def test_one_pass_reading_is_the_speech_alone(write_script: WriteScript, fake_sp
     mixer = make_mixer(write_script, fake_speaker)
     spans = speech_spans(mixer)
     renders = Renders(mixer, 10 ** (-1.5 / 20))
-    _, speech = mastering_gain(renders.rendering, spans, mixer.length, SAMPLE_RATE, 2, -24.0,
+    _, speech, _ = mastering_gain(renders.rendering, spans, mixer.length, SAMPLE_RATE, 2, -24.0,
                                raw=renders.raw(), ceiling=renders.ceiling)
-    _, whole = mastering_gain(renders.rendering, [], mixer.length, SAMPLE_RATE, 2, -24.0,
+    _, whole, _ = mastering_gain(renders.rendering, [], mixer.length, SAMPLE_RATE, 2, -24.0,
                               raw=renders.raw(), ceiling=renders.ceiling)
     assert abs(speech - whole) > 0.5
     assert np.isfinite(speech)

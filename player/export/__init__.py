@@ -31,6 +31,7 @@ from player.script.support import SUPPORT_VAR, comment_with_support
 if TYPE_CHECKING:
     from player.export.master import Loudness, Span
     from player.export.parts import Render
+    from player.export.sampled import MixFacts
     from player.export.tags import Metadata
     from player.render.mixer import Block, Mixer
     from player.script.model import Chapter, Script
@@ -180,7 +181,9 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
     Returns the mix's speech loudness before mastering and the file's measured loudness (both
     None without a target).
     """
-    from player.export.master import encoder_margin, limiter_ceiling, mastering_gain, speech_spans
+    from player.export.master import encoder_margin, limiter_ceiling, mastering_gain, sampled_enough, speech_spans
+    from player.export.meter import measure_file
+    from player.export.sampled import MixFacts
     from player.export.tags import ffmetadata_chapters
 
     ceiling = 10 ** (limiter_ceiling(encoding) / 20)
@@ -212,12 +215,16 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
         # exactly wherever the limiter will leave the speech alone.
         unlimited = rendering(0.0, math.inf)
         with counted.phase(MASTERING_PASSES * measured) as step:
-            gain_db, mixed = mastering_gain(
+            gain_db, mixed, reached = mastering_gain(
                 _counting(rendering, step), spans, mixer.length, mixer.timeline.sample_rate, encoding.channels, aim,
                 raw=lambda start, end: _reported(unlimited(start, end), _twice(step)), ceiling=ceiling)
+        facts = MixFacts(rendering(gain_db), spans or [(0, mixer.length)], bool(spans), reached,
+                         encoder_margin(encoding).overshoot, encoding.channels, mixer.length)
         with counted.phase(mixer.length) as step:
             final = _encode_measured(rendering(gain_db), mixer.length, temporary, encoding, chapters_file, name,
-                                     step, spans)
+                                     step, spans, facts)
+            if not sampled_enough(final, target):
+                final = measure_file(temporary, encoding.channels, spans)
         return mixed, final
     finally:
         if chapters_file is not None:
@@ -225,8 +232,10 @@ def _master_and_encode(mixer: Mixer, temporary: Path, encoding: Encoding, metada
 
 
 def _encode_measured(render: Render, length: int, temporary: Path, encoding: Encoding, chapters_file: Path | None,
-                     name: str, progress: Advance, spans: list[Span] | None) -> Loudness:
-    """Encode once, on every core where the format allows, and meter the file: as it is written, or after.
+                     name: str, progress: Advance, spans: list[Span] | None,
+                     facts: MixFacts | None = None) -> Loudness:
+    """Encode once, on every core where the format allows, and meter the file: as it is written,
+    after, or (an MP3 in parts, given the mix's `facts`) at the places that matter.
 
     Without `spans` (no mastering), nothing is metered and UNMEASURED is returned.
     """
@@ -239,13 +248,14 @@ def _encode_measured(render: Render, length: int, temporary: Path, encoding: Enc
     plans = parts.plan_parts(length, encoding, parts.available_cores())
     if len(plans) > 1:
         try:
-            followed = parts.encode_in_parts(render, plans, temporary, encoding, name, progress, measure, spans or ())
+            followed = parts.encode_in_parts(render, plans, temporary, encoding, name, progress, measure, spans or (),
+                                             facts if measure else None)
         except parts.SpliceError:
             # Parts that would not join (never seen): the session is encoded in one piece instead,
             # its progress counted from the start again.
             progress = _ignore
         else:
-            if not measure or math.isfinite(followed.integrated):
+            if not measure or math.isfinite(followed.mastered):
                 return followed
             return measure_file(temporary, encoding.channels, spans or ())
     blocks = _reported(render(0, length), progress)

@@ -19,14 +19,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from player.export.formats import Encoding
 from player.render.limiter import LOOKAROUND, TAPS, true_peaks
-from player.render.loudness import HOPS_PER_SECOND, StreamMeter, block_powers, gated_integrated
+from player.render.loudness import HOPS_PER_SECOND, BackgroundMeter, block_powers, gated_integrated
 from player.render.mixer import Block, Mixer
 
 if TYPE_CHECKING:
@@ -82,11 +82,15 @@ class Loudness:
     """What a meter read."""
 
     integrated: float
-    """LUFS over the whole file; -inf for silence."""
+    """LUFS over the whole file; -inf for silence (NaN: not measured, as by a sampled check of a
+    session with speech, which reads the speech alone)."""
     true_peak: float
     """dBTP."""
     speech: float = math.nan
     """LUFS over the speech alone (NaN: not measured, or no speech)."""
+    margin: float = 0.0
+    """LU either side of the mastered figure within which a sampled check places it (0: the
+    whole file was measured; player.export.sampled)."""
 
     @property
     def mastered(self) -> float:
@@ -96,6 +100,16 @@ class Loudness:
 
 UNMEASURED = Loudness(-math.inf, -math.inf)
 """What a meter that did not run (or read nothing) reports."""
+
+
+def sampled_enough(reading: Loudness, target: float) -> bool:
+    """Whether a reading settles the file: measured whole, or sampled closely enough that even at
+    its margin's far end the speech is within TOLERANCE_LU of `target` and the peak under the limit."""
+    if reading.margin == 0.0:
+        return True
+    return (math.isfinite(reading.mastered) and reading.margin < math.inf
+            and abs(reading.mastered - target) + reading.margin <= TOLERANCE_LU
+            and reading.true_peak <= TRUE_PEAK_LIMIT)
 
 
 def default_target(channels: int) -> float:
@@ -139,18 +153,30 @@ Render = Callable[[int, int], Iterator[Block]]
 
 def measure_spans(render: Render, spans: Iterable[Span], rate: int, channels: int) -> float:
     """Integrated loudness of the spans, one after another, as one meter reading them in a row would."""
-    meter = StreamMeter(rate, channels)
+    meter = BackgroundMeter(rate, channels)
     for start, end in spans:
         for block in render(start, end):
             meter.add(block)
-    return meter.integrated()
+    return meter.finish().integrated()
+
+
+class Mastered(NamedTuple):
+    """What mastering found."""
+
+    gain: float
+    """dB that brings the speech (or a session without speech) to the aim."""
+    before: float
+    """Its loudness in LUFS at unity, before the gain."""
+    reached: float
+    """Its loudness in the mastered mix, as measured (NaN where the last pass was not a reading at
+    this gain)."""
 
 
 def mastering_gain(rendering: Callable[[float], Render], spans: list[Span], length: int, rate: int,
                    channels: int, aim: float, raw: Render | None = None,
-                   ceiling: float = math.inf) -> tuple[float, float]:
+                   ceiling: float = math.inf) -> Mastered:
     """The gain in dB that brings the speech (or, without speech, the whole session) to `aim`,
-    through the limiter, and the loudness measured before it.
+    through the limiter, with the loudness measured before it and reached with it.
 
     Given `raw` (the unity mix without the limiter) and the limiter's linear `ceiling`, the
     first pass reads it and the true peak around the speech: where the gain it asks for keeps
@@ -163,35 +189,37 @@ def mastering_gain(rendering: Callable[[float], Render], spans: list[Span], leng
     if raw is None:
         before = measure_spans(rendering(0.0), measured, rate, channels)
         if not math.isfinite(before):
-            return 0.0, before
+            return Mastered(0.0, before, before)
         gain = min(MAX_GAIN_DB, aim - before)
     else:
         before, hops, peak = unity_reading(raw, measured, length, rate, channels)
         if not math.isfinite(before):
-            return 0.0, before
-        gain = scaled_gain(hops, rate // HOPS_PER_SECOND, before, aim)
+            return Mastered(0.0, before, before)
+        gain, reached = scaled_gain(hops, rate // HOPS_PER_SECOND, before, aim)
         # A sliver under the ceiling: the limiter works out the same peaks on the scaled samples,
         # to rounding.
         if peak * 10 ** (gain / 20) <= ceiling * (1 - 1e-6):
-            return gain, before
+            return Mastered(gain, before, reached)
+    reached = math.nan
     for _ in range(2):
         reached = measure_spans(rendering(gain), measured, rate, channels)
         if not math.isfinite(reached) or abs(reached - aim) <= 0.02:
-            break
+            return Mastered(gain, before, reached)
         gain = min(MAX_GAIN_DB, gain + aim - reached)
-    return gain, before
+    return Mastered(gain, before, math.nan)
 
 
-def scaled_gain(hops: npt.NDArray[np.float64], hop: int, before: float, aim: float) -> float:
+def scaled_gain(hops: npt.NDArray[np.float64], hop: int, before: float, aim: float) -> tuple[float, float]:
     """The gain that brings hops measured at `before` LUFS to `aim`, as a meter would read them
-    scaled by it (the absolute gate may take in more blocks as the gain rises)."""
+    scaled by it (the absolute gate may take in more blocks as the gain rises), and what they read
+    at that gain."""
     gain = min(MAX_GAIN_DB, aim - before)
     for _ in range(3):
         reached = gated_integrated(block_powers(hops * 10 ** (gain / 10), hop))
         if not math.isfinite(reached) or abs(reached - aim) <= 0.005:
-            break
+            return gain, reached
         gain = min(MAX_GAIN_DB, gain + aim - reached)
-    return gain
+    return gain, gated_integrated(block_powers(hops * 10 ** (gain / 10), hop))
 
 
 def unity_reading(raw: Render, spans: list[Span], length: int, rate: int,
@@ -202,7 +230,7 @@ def unity_reading(raw: Render, spans: list[Span], length: int, rate: int,
     The limiter's gain at a frame depends on the true peaks within LIMITER_REACH of it, so each
     span is rendered that much wider for the peak; its frames alone are metered.
     """
-    meter = StreamMeter(rate, channels)
+    meter = BackgroundMeter(rate, channels)
     peak = 0.0
     for start, end in spans:
         lo, hi = max(0, start - LIMITER_REACH), min(length, end + LIMITER_REACH)
@@ -220,7 +248,8 @@ def unity_reading(raw: Render, spans: list[Span], length: int, rate: int,
             peak = max(peak, float(true_peaks(joined, loudest * PEAK_SCREEN).max(initial=0.0)))
             held = joined[-TAPS:]
             position += len(block)
-    return meter.integrated(), meter.hop_energies(), peak
+    done = meter.finish()
+    return done.integrated(), done.hop_energies(), peak
 
 
 def speech_mask(spans: Iterable[Span], start: int, end: int) -> npt.NDArray[np.bool_]:

@@ -80,8 +80,8 @@ class FollowingMeter:
         self._written = threading.Event()
         if complete:
             self._written.set()
-        self._peak = _PeakFollower(STEP_FRAMES)
-        self._whole = StreamMeter(SAMPLE_RATE, channels)
+        self._peak = PeakFollower(STEP_FRAMES)
+        self._whole = StreamMeter(SAMPLE_RATE, channels, whole_file=True)
         self._speech = StreamMeter(SAMPLE_RATE, channels)
         self._spans = [(lo - origin, hi - origin) for lo, hi in spans if hi > origin]
         # A growing file decodes with its encoder delay (its gapless information comes at the
@@ -150,7 +150,7 @@ class FollowingMeter:
                     dropped = min(self._skip, len(block))
                     block, self._skip = block[dropped:], self._skip - dropped
                     self._peak.add(block)
-                    self._add_speech(self._whole.add(block), position)
+                    self._add_speech(self._whole.weigh(block), position)
                     position += len(block)
         except BaseException:
             self._reader_failed = True
@@ -174,15 +174,22 @@ def measure_file(path: Path, channels: int, spans: Sequence[Span] = ()) -> Loudn
     return FollowingMeter(path, None, channels, spans, complete=True).finish().loudness
 
 
-class _PeakFollower:
+class PeakFollower:
     """The highest true peak of a stream of blocks, the same as if it were measured in one piece,
-    and with `step` frames given, the highest in each step of that many frames."""
+    and with `step` frames given, the highest in each step of that many frames.
+
+    With `bound_quiet`, a block whose loudest sample is more than twice the screen (8 dB) under the
+    loudest true peak so far is not worked out: its steps get a bound instead, each sample peak
+    raised by the 4 dB the screen allows, which stays 4 dB under that loudest peak (the sampled
+    check needs the loud steps exactly and only a bound on the rest).
+    """
 
     SCREEN = 10 ** (-4.0 / 20)
     """Inter-sample peaks are worked out only near samples within 4 dB of a block's loudest."""
 
-    def __init__(self, step: int | None = None) -> None:
+    def __init__(self, step: int | None = None, bound_quiet: bool = False) -> None:
         self.peak = 0.0
+        self._bound_quiet = bound_quiet
         self._step = step
         self._held: npt.NDArray[np.float32] | None = None
         self._counted = 0
@@ -222,8 +229,11 @@ class _PeakFollower:
         if end <= start:
             return
         loudest = float(np.abs(block).max(initial=0.0))
-        peaks = true_peaks(block, loudest * self.SCREEN)[start:end]
-        self.peak = max(self.peak, float(peaks.max()))
+        if self._bound_quiet and loudest < self.peak * self.SCREEN ** 2:
+            peaks = true_peaks(block[start:end], math.inf) / self.SCREEN  # the sample peaks, raised
+        else:
+            peaks = true_peaks(block, loudest * self.SCREEN)[start:end]
+            self.peak = max(self.peak, float(peaks.max()))
         if self._step:
             pending = np.concatenate([self._open, peaks])
             whole = len(pending) // self._step * self._step

@@ -231,10 +231,7 @@ def write_joined(parts: list[EncodedPart], splices: list[Splice], stream: IO[byt
     which ends where the session does); the rest of it (seek table, checksums) is rewritten by
     the muxer the stream is then passed through (player.export.parts).
     """
-    if len(splices) != len(parts) - 1:
-        raise SpliceError("every pair of neighbouring parts needs one splice")
-    spans = [(splices[i - 1].frame if i else part.first_frame,
-              splices[i].frame if i < len(splices) else part.end_frame) for i, part in enumerate(parts)]
+    spans = _joined_spans(parts, splices)
     info = bytearray(parts[0].read(0, 1))
     at = info_tag_at(bytes(info))
     if int.from_bytes(info[at + 4:at + 8], "big") & _ALL_FIELDS != _ALL_FIELDS:
@@ -254,6 +251,26 @@ def write_joined(parts: list[EncodedPart], splices: list[Splice], stream: IO[byt
         patches = splices[index].patches if index < len(splices) else ()
         for piece in _patched(part, part.start_of(start), part.start_of(end), patches):
             stream.write(piece)
+
+
+def joined_offsets(parts: list[EncodedPart], splices: list[Splice]) -> npt.NDArray[np.int64]:
+    """Where each frame of the stream write_joined writes starts (the Info frame first), then its
+    end: what frame_offsets would find in it, known without reading it again."""
+    pieces, position = [np.zeros(1, dtype=np.int64)], int(parts[0].offsets[1])
+    for part, (start, end) in zip(parts, _joined_spans(parts, splices), strict=True):
+        local = part.offsets[start - part.first_frame + 1:end - part.first_frame + 2]
+        pieces.append(local[:-1] - local[0] + position)
+        position += int(local[-1] - local[0])
+    pieces.append(np.array([position], dtype=np.int64))
+    return np.concatenate(pieces)
+
+
+def _joined_spans(parts: list[EncodedPart], splices: list[Splice]) -> list[tuple[int, int]]:
+    """The session frames [start, end) each part gives the joined stream."""
+    if len(splices) != len(parts) - 1:
+        raise SpliceError("every pair of neighbouring parts needs one splice")
+    return [(splices[i - 1].frame if i else part.first_frame,
+             splices[i].frame if i < len(splices) else part.end_frame) for i, part in enumerate(parts)]
 
 
 def _patched(part: EncodedPart, start: int, end: int, patches: tuple[tuple[int, bytes], ...]) -> Iterator[bytes]:

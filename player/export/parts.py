@@ -16,24 +16,29 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from player import SAMPLE_RATE
+from player.errors import ExportError
 from player.export.encoder import encode, remux_mp3
 from player.export.formats import Encoding
 from player.export.master import UNMEASURED, Loudness, Span
-from player.export.meter import STEP_FRAMES, FollowingMeter, Reading
+from player.export.meter import STEP_FRAMES, FollowingMeter, PeakFollower, Reading
 from player.export.mp3frames import (
     SAMPLE_RATES,
     SAMPLES_PER_FRAME,
     EncodedPart,
     SpliceError,
     find_splice,
+    joined_offsets,
     write_joined,
 )
+from player.export.sampled import MixFacts, check_sampled
 from player.render.loudness import block_powers, gated_integrated
 from player.render.mixer import Block
 
@@ -100,10 +105,15 @@ def plans_between(length: int, bounds: list[int]) -> list[PartPlan]:
 
 
 def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, encoding: Encoding, name: str,
-                    advance: Advance, measure: bool = True, spans: Sequence[Span] = ()) -> Loudness:
+                    advance: Advance, measure: bool = True, spans: Sequence[Span] = (),
+                    facts: MixFacts | None = None) -> Loudness:
     """Encode each part at once on its own core, join them into `temporary`, and return the file's
     loudness (whole and over the speech `spans`) and true peak from the parts' meters
     (UNMEASURED when not measuring).
+
+    Given the `facts` of the mix, the parts are not metered as they are written: the mix's true
+    peaks are followed as it is encoded, and the joined file is checked at the places that
+    matter (player.export.sampled), which costs a fraction of decoding it all.
 
     Raises SpliceError in the unlikely case that two parts offer no frame to join at.
     """
@@ -113,17 +123,20 @@ def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, enco
     progress = _Progress(plans)
     failures: list[BaseException] = []
     meters: list[FollowingMeter] = []
+    followers = [PeakFollower(STEP_FRAMES, bound_quiet=True) for _ in plans] if facts is not None else []
     threads: list[threading.Thread] = []
     try:
         for path, plan in zip(paths, plans, strict=True):
             path.touch()
-            if measure:
+            if measure and facts is None:
                 # Each part's meter hears the speech of its own share only, so none is counted twice.
                 shared = [(max(lo, plan.share_start), min(hi, plan.share_end)) for lo, hi in spans
                           if hi > plan.share_start and lo < plan.share_end]
                 meters.append(FollowingMeter(path, encoding.format, encoding.channels, shared, origin=plan.start))
         for index, (plan, path) in enumerate(zip(plans, paths, strict=True)):
             blocks = _watched(render(plan.start, plan.end), stop, progress, index)
+            if followers:
+                blocks = _followed(blocks, followers[index])
             thread = threading.Thread(target=_encode_part, args=(blocks, path, encoding, name, stop, failures),
                                       name=f"part {index}", daemon=True)
             thread.start()
@@ -143,8 +156,11 @@ def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, enco
                    for index in range(1, len(parts))]
         with open(joined, "wb") as stream:
             write_joined(parts, splices, stream)
+        offsets = joined_offsets(parts, splices)
         for path in paths:  # no longer needed: the disk holds two copies at most
             path.unlink()
+        if facts is not None:
+            return _remux_and_check(joined, offsets, temporary, name, facts, joined_peaks(followers, plans))
         remux_mp3(joined, temporary, name)
         return joined_reading(readings, plans, bool(spans)) if measure else UNMEASURED
     finally:
@@ -183,6 +199,39 @@ def joined_reading(readings: list[Reading], plans: list[PartPlan], speech: bool 
     true_peak = 20 * math.log10(peak) if peak > 0 else -math.inf
     spoken = gated_integrated(block_powers(np.concatenate(speech_hops), STEP_FRAMES)) if speech else math.nan
     return Loudness(gated_integrated(block_powers(np.concatenate(hops), STEP_FRAMES)), true_peak, spoken)
+
+
+def joined_peaks(followers: list[PeakFollower], plans: list[PartPlan]) -> npt.NDArray[np.float64]:
+    """The session's true peak in each 100 ms step, each step from the part whose share holds it."""
+    peaks = []
+    for follower, plan in zip(followers, plans, strict=True):
+        follower.finish()
+        first = (plan.share_start - plan.start) // STEP_FRAMES
+        reaching = -(-(plan.share_end - plan.start) // STEP_FRAMES)
+        peaks.append(follower.step_peaks()[first:reaching])
+    return np.concatenate(peaks)
+
+
+def _remux_and_check(joined: Path, offsets: npt.NDArray[np.int64], temporary: Path, name: str, facts: MixFacts,
+                     peaks: npt.NDArray[np.float64]) -> Loudness:
+    """Write the file from the joined stream and check the stream at the places that matter, at
+    once: the muxer copies while the places are decoded. A check that cannot decode reads as
+    UNMEASURED (the caller then decodes the whole file)."""
+    with ThreadPoolExecutor(1) as pool:
+        writing = pool.submit(remux_mp3, joined, temporary, name)
+        try:
+            checked = check_sampled(joined, offsets, facts, peaks, STEP_FRAMES)
+        except ExportError:
+            checked = UNMEASURED
+        writing.result()
+    return checked
+
+
+def _followed(blocks: Iterator[Block], follower: PeakFollower) -> Iterator[Block]:
+    """The blocks passed on, their true peaks followed."""
+    for block in blocks:
+        follower.add(block)
+        yield block
 
 
 def _encode_part(blocks: Iterator[Block], path: Path, encoding: Encoding, name: str, stop: threading.Event,
@@ -224,5 +273,5 @@ class _Progress:
         return news
 
 
-__all__ = ["PartPlan", "SpliceError", "available_cores", "encode_in_parts", "joined_reading", "plan_parts",
-           "plans_between"]
+__all__ = ["PartPlan", "SpliceError", "available_cores", "encode_in_parts", "joined_peaks", "joined_reading",
+           "plan_parts", "plans_between"]

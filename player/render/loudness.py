@@ -1,12 +1,15 @@
 """Loudness as people hear it (ITU-R BS.1770, gated as pyloudnorm gates), and gains to reach a target.
 
-A clip is measured in numpy alone (player.render.kweighting); a stream (an export's file, a
-recording past STREAMED_SECONDS) by StreamMeter, which runs the same filters with scipy.signal.
+A clip is measured in numpy alone (player.render.kweighting), and so is a stream (mastering's pass
+over the speech, a recording past STREAMED_SECONDS) by StreamMeter; a whole written file's
+meter filters with scipy.signal, whose import pays for itself only over many minutes.
 """
 
 from __future__ import annotations
 
 import math
+import queue
+import threading
 from typing import Any
 
 import numpy as np
@@ -17,6 +20,8 @@ from player.render.kweighting import (
     ABSOLUTE_GATE,
     BLOCK_SECONDS,
     RELATIVE_GATE,
+    STREAM_FRAMES,
+    KWeightingStream,
     gated_loudness,
     k_weighted,
     k_weighting_sos,
@@ -56,7 +61,7 @@ def _streamed_loudness(samples: npt.NDArray[np.float32], rate: int) -> float:
     meter = StreamMeter(rate, frames.shape[1])
     step = 10 * rate
     for start in range(0, frames.shape[0], step):
-        meter.add(frames[start:start + step].astype(np.float64))
+        meter.add(frames[start:start + step])
     return meter.integrated()
 
 
@@ -86,33 +91,48 @@ HOPS_PER_BLOCK = 4
 
 
 class StreamMeter:
-    """BS.1770 loudness of a stream of blocks, in constant memory: the same K-weighting filters
-    as integrated_loudness (run by scipy.signal with their state carried from block to block), and the
-    K-weighted energy of every 100 ms hop kept, so loudness can be gated over any set of blocks.
+    """BS.1770 loudness of a stream of blocks, in constant memory: the same K-weighting as
+    integrated_loudness, its state carried from block to block, and the K-weighted energy of every
+    100 ms hop kept, so loudness can be gated over any set of blocks.
+
+    The filters run in numpy (kweighting.KWeightingStream), or for a `whole_file` in
+    scipy.signal's sosfilt, whose 1.1 s import pays for itself only over many minutes
+    (benchmarks/kweighting_stream.py). Feed it with `add` (blocks gathered into pieces big
+    enough to filter cheaply) or with `weigh` (each block filtered at once, its energies
+    returned), not both.
     """
 
-    def __init__(self, rate: int, channels: int) -> None:
-        from scipy.signal import sosfilt, sosfilt_zi  # late: scipy.signal takes most of a second to load
-
-        self._sosfilt = sosfilt
-        self._sos = np.array(k_weighting_sos(rate))  # a copy: sosfilt wants one it may write to
-        # One state per channel, all filtered in one call: (sections, channels, 2).
-        self._state = np.repeat(np.zeros_like(sosfilt_zi(self._sos))[:, np.newaxis, :], channels, axis=1)
+    def __init__(self, rate: int, channels: int, whole_file: bool = False) -> None:
+        self._filter: KWeightingStream | SosfiltStream = (SosfiltStream(rate, channels) if whole_file
+                                                          else KWeightingStream(rate, channels))
         self.hop = rate // HOPS_PER_SECOND
         self._channels = channels
         self._open = 0.0
         self._open_frames = 0
         self._hops: list[npt.NDArray[np.float64]] = []
+        self._gathered: list[npt.NDArray[np.float32]] = []
+        self._gathered_frames = 0
 
-    def add(self, block: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
-        """Take the next (frames, channels) block; returns each frame's K-weighted energy
+    def add(self, block: npt.NDArray[np.floating[Any]]) -> None:
+        """Take the next (frames, channels) block (filtered once enough frames have gathered)."""
+        self._gathered.append(np.asarray(block, dtype=np.float32))
+        self._gathered_frames += len(block)
+        if self._gathered_frames >= STREAM_FRAMES:
+            self._weigh_gathered()
+
+    def weigh(self, block: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
+        """Take the next (frames, channels) block and return each frame's K-weighted energy
         (summed over channels), for a meter of some of these frames to take (add_energy)."""
-        filtered, self._state = self._sosfilt(self._sos, np.asarray(block).T, axis=-1, zi=self._state)
-        energy: npt.NDArray[np.float64] = filtered[0] * filtered[0]
-        for channel in range(1, self._channels):
-            energy += filtered[channel] * filtered[channel]
+        energy = self._filter.energy(block)
         self.add_energy(energy)
         return energy
+
+    def _weigh_gathered(self) -> None:
+        """Filter the blocks gathered so far."""
+        if self._gathered:
+            gathered = self._gathered[0] if len(self._gathered) == 1 else np.concatenate(self._gathered)
+            self._gathered, self._gathered_frames = [], 0
+            self.weigh(gathered)
 
     def add_energy(self, energy: npt.NDArray[np.float64]) -> None:
         """Take the next frames as their K-weighted energies (from another meter's add)."""
@@ -132,11 +152,69 @@ class StreamMeter:
 
     def hop_energies(self) -> npt.NDArray[np.float64]:
         """The K-weighted energy (summed over channels) of each whole 100 ms hop so far."""
+        self._weigh_gathered()
         return np.concatenate(self._hops) if self._hops else np.zeros(0)
 
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS of everything taken so far; -inf for silence."""
         return gated_integrated(block_powers(self.hop_energies(), self.hop))
+
+
+class SosfiltStream:
+    """K-weighting of a stream of blocks by scipy.signal's sosfilt, its state carried along."""
+
+    def __init__(self, rate: int, channels: int) -> None:
+        from scipy.signal import sosfilt, sosfilt_zi  # late: scipy.signal takes a second to load
+
+        self._sosfilt = sosfilt
+        self._sos = np.array(k_weighting_sos(rate))  # a copy: sosfilt wants one it may write to
+        # One state per channel, all filtered in one call: (sections, channels, 2).
+        self._state = np.repeat(np.zeros_like(sosfilt_zi(self._sos))[:, np.newaxis, :], channels, axis=1)
+
+    def energy(self, block: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
+        """The next block's K-weighted energy per frame, summed over its channels."""
+        filtered, self._state = self._sosfilt(self._sos, np.asarray(block).T, axis=-1, zi=self._state)
+        energy: npt.NDArray[np.float64] = filtered[0] * filtered[0]
+        for channel in range(1, len(filtered)):
+            energy += filtered[channel] * filtered[channel]
+        return energy
+
+
+class BackgroundMeter:
+    """A StreamMeter fed from another thread: the caller renders the next blocks while this one
+    filters the last (numpy's FFTs let go of the interpreter), so a pass over the speech takes
+    about the longer of the two instead of both."""
+
+    QUEUED = 8
+
+    def __init__(self, rate: int, channels: int) -> None:
+        self.meter = StreamMeter(rate, channels)
+        self._blocks: queue.Queue[npt.NDArray[np.float32] | None] = queue.Queue(self.QUEUED)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._take, name="meter", daemon=True)
+        self._thread.start()
+
+    def add(self, block: npt.NDArray[np.float32]) -> None:
+        """Hand over the next block (kept as it is: the caller must not write to it afterwards)."""
+        if self._failure is None:
+            self._blocks.put(block)
+
+    def finish(self) -> StreamMeter:
+        """Wait for every block handed over, and return the meter that took them."""
+        self._blocks.put(None)
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        return self.meter
+
+    def _take(self) -> None:
+        """The meter's thread: take blocks until the end is handed over."""
+        while (block := self._blocks.get()) is not None:
+            if self._failure is None:
+                try:
+                    self.meter.add(block)
+                except BaseException as error:  # handed to the caller at finish()
+                    self._failure = error
 
 
 def block_powers(hops: npt.NDArray[np.float64], hop: int,
