@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from player import SAMPLE_RATE
-from player.export.master import Render, mastering_gain, measure_spans, speech_spans
+from player.export.master import Render, mastering_gain, measure_spans, speech_spans, unity_reading
 from player.render.limiter import true_peaks
 from player.render.mixer import Block, Mixer
 from player.script.loader import load_script
@@ -122,3 +122,21 @@ def test_one_pass_reading_is_the_speech_alone(write_script: WriteScript, fake_sp
                               raw=renders.raw(), ceiling=renders.ceiling)
     assert abs(speech - whole) > 0.5
     assert np.isfinite(speech)
+
+
+def test_the_unity_reading_works_out_a_quieter_blocks_inter_sample_peaks() -> None:
+    # A plain tone peaking at 0.5, then a block whose samples reach only 0.45 but whose peaks
+    # between samples reach 0.45 * sqrt(2) (a tone at a quarter of the rate, sampled at 45
+    # degrees): within 4 dB of the loudest so far, it must be worked out, not skipped.
+    frames = 16_384
+    low = 0.5 * np.sin(2 * np.pi * 100 * np.arange(frames) / SAMPLE_RATE)
+    quarter = 0.45 * np.sqrt(2) * np.sin(np.pi / 2 * np.arange(frames) + np.pi / 4)
+    signal = np.stack([np.concatenate([low, quarter])] * 2, axis=1).astype(np.float32)
+
+    def raw(start: int, end: int) -> Iterator[Block]:
+        for position in range(start, end, frames):
+            yield signal[position:min(end, position + frames)]
+
+    _, _, peak = unity_reading(raw, [(0, len(signal))], len(signal), SAMPLE_RATE, 2)
+    assert float(np.abs(signal).max()) < 0.51
+    assert peak > 0.6  # skipped, it would read 0.5

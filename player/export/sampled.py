@@ -27,6 +27,7 @@ import itertools
 import math
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,9 +56,10 @@ LEAD_FRAMES = UNSETTLED_FRAMES + 8
 """Frames decoded before a place: 8 more let the K-weighting's response (8,155 taps) die away."""
 PLACE_FRAMES = 64
 """Each place in the speech: 64 frames, 1.67 s."""
-SECONDS_PER_PLACE = 10.0
+SECONDS_PER_PLACE = 20.0
 FEWEST_PLACES, MOST_PLACES = 12, 60
-"""One place for every 10 s of speech, never fewer or more than these."""
+"""One place for every 20 s of speech, never fewer or more than these (the margin of a 20-minute
+session's 12 places is about 0.03 LU, a tenth of the tolerance)."""
 LOUDEST_STEPS = 16
 """The mix's loudest 100 ms steps, decoded for the true peak."""
 SPREAD_SIGMAS = 2.0
@@ -194,48 +196,75 @@ def check_sampled(stream: Path, offsets: npt.NDArray[np.int64] | None, facts: Mi
     the places cannot be decoded.
     """
     offsets = frame_offsets(stream) if offsets is None else offsets
-    length = facts.length
-    ranges = frame_ranges(speech_places(facts.measured) + loudest_places(step_peaks, step, length),
+    ranges = frame_ranges(speech_places(facts.measured) + loudest_places(step_peaks, step, facts.length),
                           len(offsets) - 2)
-    mask = speech_mask(facts.measured, 0, length)
+    mask = speech_mask(facts.measured, 0, facts.length)
+    cuts = [_cut(frames, facts.length) for frames in ranges]
+    # The mix is rendered and weighed while ffmpeg decodes the places.
+    with ThreadPoolExecutor(1) as pool:
+        decoding = pool.submit(decode_frames, stream, offsets, ranges, facts.channels)
+        mixes = [_side(np.concatenate(list(facts.render(cut.lo, cut.hi))), cut, frames.places, mask, facts.channels)
+                 if cut else None for frames, cut in zip(ranges, cuts, strict=True)]
+        decoded = decoding.result()
     tally, covered = _Tally(), np.zeros(len(step_peaks), dtype=bool)
-    for frames, samples in zip(ranges, decode_frames(stream, offsets, ranges, facts.channels), strict=True):
-        settled = _compare(frames, samples, length, facts, mask, tally)
-        if settled is not None:
-            covered[-(-settled[0] // step):settled[1] // step] = True
+    for frames, cut, mix, samples in zip(ranges, cuts, mixes, decoded, strict=True):
+        if cut is None or mix is None:
+            continue
+        ours = _side(samples[cut.lo - cut.origin:cut.hi - cut.origin], cut, frames.places, mask, facts.channels)
+        _add(tally, ours, mix)
+        covered[-(-cut.settled // step):cut.hi // step] = True
     return _reading(facts, tally, step_peaks[~covered])
 
 
-def _compare(frames: _Range, samples: npt.NDArray[np.float32], length: int, facts: MixFacts,
-             mask: npt.NDArray[np.bool_], tally: _Tally) -> tuple[int, int] | None:
-    """Compare one decoded range with the mix; returns the session frames it settled over."""
-    origin = frames.first * SAMPLES_PER_FRAME - STREAM_DELAY  # the session frame of samples[0]
-    lo = max(0, origin + UNSETTLED_FRAMES * SAMPLES_PER_FRAME) if frames.first else 0
-    hi = min(length, origin + len(samples))
-    # From the session's start both sides begin as a whole-file meter does; elsewhere the filter
-    # settles over the lead-in.
-    settled = lo + (LEAD_FRAMES - UNSETTLED_FRAMES) * SAMPLES_PER_FRAME if frames.first else 0
-    if hi <= settled:
-        return None
-    ours = samples[lo - origin:hi - origin]
-    mix = np.concatenate(list(facts.render(lo, hi)))
-    inside = slice(settled - lo, hi - lo)
-    spoken_places = [place for place in frames.places if place.speech]
+@dataclass(frozen=True)
+class _Cut:
+    """Where a decoded range sits in the session: its first sample (`origin`), the first that is
+    the file's own (`lo`), the first past the filter's settling (`settled`), and its end."""
+
+    origin: int
+    lo: int
+    settled: int
+    hi: int
+
+
+def _cut(frames: _Range, length: int) -> _Cut | None:
+    """Where a range's decoded samples fall (None: it settles on nothing)."""
+    origin = frames.first * SAMPLES_PER_FRAME - STREAM_DELAY
+    hi = min(length, frames.end * SAMPLES_PER_FRAME - STREAM_DELAY)
+    if not frames.first:
+        # From the session's start both sides begin as a whole-file meter does.
+        return _Cut(origin, 0, 0, hi) if hi > 0 else None
+    lo = origin + UNSETTLED_FRAMES * SAMPLES_PER_FRAME
+    settled = lo + (LEAD_FRAMES - UNSETTLED_FRAMES) * SAMPLES_PER_FRAME
+    return _Cut(origin, lo, settled, hi) if hi > settled else None
+
+
+def _side(samples: npt.NDArray[np.float32], cut: _Cut, places: list[Place], mask: npt.NDArray[np.bool_],
+          channels: int) -> tuple[list[float], float]:
+    """One side (file or mix) of a range: the K-weighted energy of each speech place's spoken
+    frames, and the true peak (linear), from `cut.settled` on."""
+    inside = slice(cut.settled - cut.lo, cut.hi - cut.lo)
+    spoken_places = [place for place in places if place.speech]
+    energies = []
     if spoken_places:
-        energy = [KWeightingStream(SAMPLE_RATE, facts.channels).energy(side)[inside] for side in (ours, mix)]
-    for place in spoken_places:
-        within = slice(max(place.start, settled) - settled, min(place.end, hi) - settled)
-        spoken = mask[settled:hi][within]
-        file_energy, mix_energy = (float(side[within][spoken].sum()) for side in energy)
+        energy = KWeightingStream(SAMPLE_RATE, channels).energy(samples)[inside]
+        spoken = mask[cut.settled:cut.hi]
+        for place in spoken_places:
+            within = slice(max(place.start, cut.settled) - cut.settled, min(place.end, cut.hi) - cut.settled)
+            energies.append(float(energy[within][spoken[within]].sum()))
+    return energies, _true_peak(samples[inside])
+
+
+def _add(tally: _Tally, ours: tuple[list[float], float], mix: tuple[list[float], float]) -> None:
+    """Count one range's reading of the file against the mix's."""
+    for file_energy, mix_energy in zip(ours[0], mix[0], strict=True):
         if file_energy > 0 and mix_energy > 0:
             tally.file_energy += file_energy
             tally.mix_energy += mix_energy
             tally.shifts.append(10 * math.log10(file_energy / mix_energy))
-    file_peak, mix_peak = (_true_peak(side[inside]) for side in (ours, mix))
-    tally.file_peak = max(tally.file_peak, file_peak)
-    if mix_peak > 0:
-        tally.overshoot = max(tally.overshoot, file_peak / mix_peak)
-    return settled, hi
+    tally.file_peak = max(tally.file_peak, ours[1])
+    if mix[1] > 0:
+        tally.overshoot = max(tally.overshoot, ours[1] / mix[1])
 
 
 def _true_peak(samples: npt.NDArray[np.float32]) -> float:
