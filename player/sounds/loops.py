@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from player import SAMPLE_RATE
 from player.paths import beds_folder, cache_root
@@ -121,7 +123,7 @@ def _load(sound: str) -> tuple[Stereo, ...]:
         if cached is None or cached.shape != (seconds * SAMPLE_RATE, 2):
             break
         layers.append(cached)
-    if len(layers) == LAYERS and all(_at_bed_level(layer * np.float32(math.sqrt(LAYERS))) for layer in layers):
+    if len(layers) == LAYERS and all(_at_bed_level(layer, math.sqrt(LAYERS)) for layer in layers):
         return tuple(layers)
     made = make_bed(sound)
     for index, layer in enumerate(made):
@@ -134,10 +136,20 @@ def _layer_path(path: Path, index: int) -> Path:
     return path if index == 0 else path.with_name(f"{path.stem}-layer{index}{path.suffix}")
 
 
-def _at_bed_level(loop: Stereo) -> bool:
-    """Whether a loop is at BED_RMS (within 0.1 dB), as every rendered bed is."""
-    rms = float(np.sqrt(np.mean(np.square(loop, dtype=np.float64))))
+def _at_bed_level(loop: Stereo, scale: float = 1.0) -> bool:
+    """Whether a loop (scaled by `scale`) is at BED_RMS (within 0.1 dB), as every rendered bed is."""
+    flat = np.ascontiguousarray(loop).reshape(-1)
+    # Summed in float64 a piece at a time: a float64 square of a whole layer was 120 MB, and the
+    # level check of a cached bed was most of the time a cold start waited for its first sound.
+    square_sum = sum(float(np.dot(piece, piece)) for piece in _float64_pieces(flat))
+    rms = math.sqrt(square_sum / max(1, len(flat))) * scale
     return abs(20 * math.log10(max(rms, 1e-12) / BED_RMS)) < 0.1
+
+
+def _float64_pieces(values: npt.NDArray[np.float32], size: int = 1 << 16) -> Iterator[npt.NDArray[np.float64]]:
+    """The values in float64, a piece at a time."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size].astype(np.float64)
 
 
 def seamless(audio: Stereo, seam_frames: int) -> Stereo:
