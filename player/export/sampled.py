@@ -198,19 +198,18 @@ def check_sampled(stream: Path, offsets: npt.NDArray[np.int64] | None, facts: Mi
     offsets = frame_offsets(stream) if offsets is None else offsets
     ranges = frame_ranges(speech_places(facts.measured) + loudest_places(step_peaks, step, facts.length),
                           len(offsets) - 2)
-    mask = speech_mask(facts.measured, 0, facts.length)
     cuts = [_cut(frames, facts.length) for frames in ranges]
     # The mix is rendered and weighed while ffmpeg decodes the places.
     with ThreadPoolExecutor(1) as pool:
         decoding = pool.submit(decode_frames, stream, offsets, ranges, facts.channels)
-        mixes = [_side(np.concatenate(list(facts.render(cut.lo, cut.hi))), cut, frames.places, mask, facts.channels)
+        mixes = [_side(np.concatenate(list(facts.render(cut.lo, cut.hi))), cut, frames.places, facts)
                  if cut else None for frames, cut in zip(ranges, cuts, strict=True)]
         decoded = decoding.result()
     tally, covered = _Tally(), np.zeros(len(step_peaks), dtype=bool)
     for frames, cut, mix, samples in zip(ranges, cuts, mixes, decoded, strict=True):
         if cut is None or mix is None:
             continue
-        ours = _side(samples[cut.lo - cut.origin:cut.hi - cut.origin], cut, frames.places, mask, facts.channels)
+        ours = _side(samples[cut.lo - cut.origin:cut.hi - cut.origin], cut, frames.places, facts)
         _add(tally, ours, mix)
         covered[-(-cut.settled // step):cut.hi // step] = True
     return _reading(facts, tally, step_peaks[~covered])
@@ -239,16 +238,16 @@ def _cut(frames: _Range, length: int) -> _Cut | None:
     return _Cut(origin, lo, settled, hi) if hi > settled else None
 
 
-def _side(samples: npt.NDArray[np.float32], cut: _Cut, places: list[Place], mask: npt.NDArray[np.bool_],
-          channels: int) -> tuple[list[float], float]:
+def _side(samples: npt.NDArray[np.float32], cut: _Cut, places: list[Place],
+          facts: MixFacts) -> tuple[list[float], float]:
     """One side (file or mix) of a range: the K-weighted energy of each speech place's spoken
     frames, and the true peak (linear), from `cut.settled` on."""
     inside = slice(cut.settled - cut.lo, cut.hi - cut.lo)
     spoken_places = [place for place in places if place.speech]
     energies = []
     if spoken_places:
-        energy = KWeightingStream(SAMPLE_RATE, channels).energy(samples)[inside]
-        spoken = mask[cut.settled:cut.hi]
+        energy = KWeightingStream(SAMPLE_RATE, facts.channels).energy(samples)[inside]
+        spoken = speech_mask(facts.measured, cut.settled, cut.hi)  # the range's own: memory stays flat
         for place in spoken_places:
             within = slice(max(place.start, cut.settled) - cut.settled, min(place.end, cut.hi) - cut.settled)
             energies.append(float(energy[within][spoken[within]].sum()))
