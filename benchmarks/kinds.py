@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import load_note, write_section
-from benchmarks.__main__ import measured, speech_seconds
+from benchmarks.__main__ import ROOT, cores_floor_command, measured, practice, speech_seconds
 from benchmarks.sessions import KINDS, write
 
 PRELUDE = """
@@ -73,12 +73,44 @@ def export_counted(script: Path, out: Path, env: dict[str, str], *extra: str) ->
     return run.seconds, run.peak_mb, classify(log)
 
 
+@dataclass
+class Baselines:
+    """What one kind and layout is measured against: the encoder alone on all cores, and pydub."""
+
+    floor: float
+    pydub: float | None
+
+
+def baselines(script: Path, minutes: int, mono: bool, folder: Path, env: dict[str, str]) -> Baselines:
+    """The all-cores encoder floor for the session's own mix (and, in stereo, the pydub baseline)."""
+    wav = folder / f"{script.stem}-{'mono' if mono else 'stereo'}.wav"
+    measured(practice("export", str(script), "-o", str(wav), "-q", "--force", "--no-master",
+                      *(("--mono",) if mono else ())), env)
+    floor = measured(cores_floor_command(wav, minutes, folder), env).seconds
+    wav.unlink()
+    if mono:
+        return Baselines(floor, None)  # the baseline builds stereo only
+    pydub = measured([sys.executable, "-m", "benchmarks.baseline_pydub", str(script), str(folder / "baseline.mp3")],
+                     dict(env, PYTHONPATH=str(ROOT))).seconds
+    return Baselines(floor, pydub)
+
+
+def row(kind: str, minutes: int, layout: str, master: bool, seconds: float, peak: float, launches: Launches,
+        against: Baselines) -> str:
+    """One table row, with the export's time against the floor and the baseline."""
+    pydub = f"{against.pydub:.1f} s | {against.pydub / seconds:.1f}x" if against.pydub else "- | -"
+    return (f"| {kind} {minutes} min | {layout} | {'yes' if master else 'no'} | {seconds:.1f} s "
+            f"| {against.floor:.1f} s | {seconds / against.floor:.2f}x | {pydub} "
+            f"| {launches.encoders} | {launches.meters} | {peak:.0f} MB |")
+
+
 def main() -> None:
     """Export each kind, stereo and mono, mastered and not; print (and with --write record) the table."""
     quick = "--quick" in sys.argv
     minutes = 20
-    rows = ["| session | channels | mastered | seconds | encoder launches | meter launches | peak RSS |",
-            "|---|---|---|---:|---:|---:|---:|"]
+    rows = ["| session | channels | mastered | seconds | encoder floor, all cores | / floor (target 1.3x, "
+            "mastered) | pydub baseline | baseline / this (target 2x, mastered) | encoder launches | "
+            "meter launches | peak RSS |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     with tempfile.TemporaryDirectory(prefix="practice-kinds-") as name:
         folder = Path(name)
         env = dict(os.environ, PRACTICE_CACHE_DIR=str(folder / "cache"))
@@ -87,16 +119,17 @@ def main() -> None:
             speech_seconds(script, env)  # warm the speech cache: these are warm exports
             cases = [("stereo", ()), ("mono", ("--mono",))] if not quick or kind == "dense" else [("stereo", ())]
             for layout, flags in cases:
+                against = baselines(script, minutes, layout == "mono", folder, env)
                 for master in (True, False):
                     extra = (*flags, *(() if master else ("--no-master",)))
                     seconds, peak, launches = export_counted(script, folder / f"{kind}.mp3", env, *extra)
-                    rows.append(f"| {kind} {minutes} min | {layout} | {'yes' if master else 'no'} | {seconds:.1f} s "
-                                f"| {launches.encoders} | {launches.meters} | {peak:.0f} MB |")
+                    rows.append(row(kind, minutes, layout, master, seconds, peak, launches, against))
                     print(rows[-1], flush=True)
     text = "\n".join([f"Warm MP3 exports of each kind of session (`python -m benchmarks.kinds`), {load_note()}:",
                       "", *rows, "",
-                      "Encoder launches count ffmpeg processes encoding the mix: a session cut into one part "
-                      "per core is one encode in that many launches."])
+                      "The floor is one ffmpeg per core encoding its share of the same session's mix (a WAV), "
+                      "as in the export table. Encoder launches count ffmpeg processes encoding the mix: a "
+                      "session cut into one part per core is one encode in that many launches."])
     print(text)
     if "--write" in sys.argv:
         write_section("kinds", text, "## Encodes per export, by kind of session")

@@ -31,6 +31,7 @@ from player.export.sampled import (
     speech_places,
 )
 from player.render.kweighting import KWeightingStream, k_weighted
+from player.render.limiter import TAPS
 from player.render.loudness import BackgroundMeter, StreamMeter
 from player.render.mixer import Block
 
@@ -70,9 +71,11 @@ def test_the_loudest_steps_are_decoded() -> None:
     peaks[[7, 42, 99]] = [0.9, 0.8, 0.7]
     places = loudest_places(peaks, STEP_FRAMES, 100 * STEP_FRAMES - 5)
     assert len(places) == LOUDEST_STEPS and not any(p.speech for p in places)
-    chosen = {p.start // STEP_FRAMES for p in places}
+    chosen = {(p.start + TAPS) // STEP_FRAMES for p in places}
+    assert all(p.end - p.start == STEP_FRAMES + 2 * TAPS for p in places if p.start and p.end < 99 * STEP_FRAMES)
     assert chosen == {7, 42} | set(range(86, 100))  # the three loud ones and the 13 next highest
     assert max(p.end for p in places) == 100 * STEP_FRAMES - 5  # the session's last frame, no further
+    assert min(p.start for p in places) == 7 * STEP_FRAMES - TAPS
 
 
 def test_ranges_lead_in_and_merge() -> None:

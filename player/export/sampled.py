@@ -41,7 +41,7 @@ from player.export.master import Loudness, Span, speech_mask
 from player.export.mp3frames import SAMPLES_PER_FRAME, frame_offsets
 from player.ffmpeg import ffmpeg_exe
 from player.render.kweighting import KWeightingStream
-from player.render.limiter import true_peaks
+from player.render.limiter import TAPS, true_peaks
 
 Render = Callable[[int, int], Iterator[npt.NDArray[np.float32]]]
 
@@ -122,9 +122,10 @@ def _spanned(measured: Sequence[Span], first: int, end: int) -> list[Place]:
 
 
 def loudest_places(step_peaks: npt.NDArray[np.float64], step: int, length: int) -> list[Place]:
-    """The mix's loudest steps, each with its neighbours' reach either side."""
+    """The mix's loudest steps, each with the reach of the peaks between samples either side."""
     loudest = np.argsort(step_peaks)[::-1][:LOUDEST_STEPS]
-    return [Place(int(index) * step, min(length, (int(index) + 1) * step), False) for index in sorted(loudest)]
+    return [Place(max(0, int(index) * step - TAPS), min(length, (int(index) + 1) * step + TAPS), False)
+            for index in sorted(loudest)]
 
 
 @dataclass
