@@ -65,6 +65,9 @@ def test_a_mastered_export_holds_no_more_for_a_longer_session(tmp_path: Path,
     assert long.length > 3.9 * short.length
     short_whole, short_check = peaks_megabytes(short, tmp_path / "short.mp3", monkeypatch)
     long_whole, long_check = peaks_megabytes(long, tmp_path / "long.mp3", monkeypatch)
-    # The check reads a set number of places, whatever the length.
-    assert long_check < short_check + 8, (short_check, long_check)
-    assert long_whole < short_whole + 12, (short_whole, long_whole)
+    # The check reads at most a set number of places, whatever the length (how many of them
+    # merge into one decoded range varies by a few MB: 18 and 27 MB were seen). A mask of the
+    # whole session added 53 MB here.
+    assert long_check < short_check + 20, (short_check, long_check)
+    # The longer session holds more spoken lines (a few MB), and nothing in step with its length.
+    assert long_whole < short_whole + 30, (short_whole, long_whole)
