@@ -126,13 +126,10 @@ def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, enco
     followers = [PeakFollower(STEP_FRAMES, bound_quiet=True) for _ in plans] if facts is not None else []
     threads: list[threading.Thread] = []
     try:
-        for path, plan in zip(paths, plans, strict=True):
+        for path in paths:
             path.touch()
-            if measure and facts is None:
-                # Each part's meter hears the speech of its own share only, so none is counted twice.
-                shared = [(max(lo, plan.share_start), min(hi, plan.share_end)) for lo, hi in spans
-                          if hi > plan.share_start and lo < plan.share_end]
-                meters.append(FollowingMeter(path, encoding.format, encoding.channels, shared, origin=plan.start))
+        if measure and facts is None:
+            _start_meters(meters, paths, plans, encoding, spans)
         for index, (plan, path) in enumerate(zip(plans, paths, strict=True)):
             blocks = _watched(render(plan.start, plan.end), stop, progress, index)
             if followers:
@@ -149,14 +146,7 @@ def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, enco
         advance(progress.news())
         readings = [meter.finish() for meter in meters]
         meters.clear()
-        parts = [EncodedPart(path, plan.start // SAMPLES_PER_FRAME) for path, plan in zip(paths, plans, strict=True)]
-        splices = [find_splice(parts[index - 1], parts[index], plans[index].share_start // SAMPLES_PER_FRAME,
-                               lowest=plans[index].start // SAMPLES_PER_FRAME + SETTLE_FRAMES,
-                               highest=plans[index - 1].end // SAMPLES_PER_FRAME - SETTLE_FRAMES)
-                   for index in range(1, len(parts))]
-        with open(joined, "wb") as stream:
-            write_joined(parts, splices, stream)
-        offsets = joined_offsets(parts, splices)
+        offsets = _join(paths, plans, joined)
         for path in paths:  # no longer needed: the disk holds two copies at most
             path.unlink()
         if facts is not None:
@@ -171,6 +161,29 @@ def encode_in_parts(render: Render, plans: list[PartPlan], temporary: Path, enco
             meter.stop()
         for path in [*paths, joined]:
             path.unlink(missing_ok=True)
+
+
+def _start_meters(meters: list[FollowingMeter], paths: list[Path], plans: list[PartPlan], encoding: Encoding,
+                  spans: Sequence[Span]) -> None:
+    """A meter following each part's file as it is written, each added to `meters` as it starts
+    (so the caller stops those already started if a later one fails)."""
+    for path, plan in zip(paths, plans, strict=True):
+        # Each part's meter hears the speech of its own share only, so none is counted twice.
+        shared = [(max(lo, plan.share_start), min(hi, plan.share_end)) for lo, hi in spans
+                  if hi > plan.share_start and lo < plan.share_end]
+        meters.append(FollowingMeter(path, encoding.format, encoding.channels, shared, origin=plan.start))
+
+
+def _join(paths: list[Path], plans: list[PartPlan], joined: Path) -> npt.NDArray[np.int64]:
+    """The parts' frames joined into the bare stream `joined`; returns where its frames start."""
+    parts = [EncodedPart(path, plan.start // SAMPLES_PER_FRAME) for path, plan in zip(paths, plans, strict=True)]
+    splices = [find_splice(parts[index - 1], parts[index], plans[index].share_start // SAMPLES_PER_FRAME,
+                           lowest=plans[index].start // SAMPLES_PER_FRAME + SETTLE_FRAMES,
+                           highest=plans[index - 1].end // SAMPLES_PER_FRAME - SETTLE_FRAMES)
+               for index in range(1, len(parts))]
+    with open(joined, "wb") as stream:
+        write_joined(parts, splices, stream)
+    return joined_offsets(parts, splices)
 
 
 def joined_reading(readings: list[Reading], plans: list[PartPlan], speech: bool = False) -> Loudness:
