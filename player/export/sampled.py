@@ -37,7 +37,7 @@ import numpy.typing as npt
 from player import SAMPLE_RATE
 from player.errors import ExportError
 from player.export.formats import LAME_DELAY_FRAMES
-from player.export.master import Loudness, Span, speech_mask
+from player.export.master import PEAK_SCREEN, Loudness, Span, speech_mask
 from player.export.mp3frames import SAMPLES_PER_FRAME, frame_offsets
 from player.ffmpeg import ffmpeg_exe
 from player.render.kweighting import KWeightingStream
@@ -63,8 +63,6 @@ session's 12 places is about 0.03 LU, a tenth of the tolerance)."""
 LOUDEST_STEPS = 16
 """The mix's loudest 100 ms steps, decoded for the true peak."""
 SPREAD_SIGMAS = 2.0
-PEAK_SCREEN = 10 ** (-4.0 / 20)
-"""Inter-sample peaks are worked out near samples within 4 dB of the loudest, as the meters do."""
 DECODE_TIMEOUT = 300
 
 

@@ -106,7 +106,6 @@ class StreamMeter:
         self._filter: KWeightingStream | SosfiltStream = (SosfiltStream(rate, channels) if whole_file
                                                           else KWeightingStream(rate, channels))
         self.hop = rate // HOPS_PER_SECOND
-        self._channels = channels
         self._open = 0.0
         self._open_frames = 0
         self._hops: list[npt.NDArray[np.float64]] = []
