@@ -35,6 +35,11 @@ def main() -> None:
         if signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, stop_now)
     threading.excepthook = _quiet_interrupts
+    command = sys.argv[2:] if sys.argv[1:2] == ["--debug"] else sys.argv[1:]
+    if command[:1] == ["play"]:  # its saved opening starts while the rest loads
+        from player.live.prelude import begin
+
+        begin(command[1:])
     from player.cli.commands import cli  # the slow part: every import the commands need
 
     cli(prog_name="practice")

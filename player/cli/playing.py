@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,10 @@ from player.cli.options import duration_option, overrides_from, session_options,
 from player.errors import DeviceError, UsageError, VoiceError
 from player.export import ExportOptions
 from player.script.durations import format_duration
+
+if TYPE_CHECKING:
+    from player.live.device import LivePlayer
+    from player.live.transport import LiveSession
 
 
 @cli.command()
@@ -39,7 +44,7 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
       practice play five-senses --settle 10s --from Contact
       practice play my-practice.yaml --set name=Sam --device pulse
     """
-    from player.live.device import NO_CARD_FIX, LivePlayer, output_devices, resolve_device
+    from player.live.device import NO_CARD_FIX, output_devices, resolve_device
     from player.live.keys import KEY_HELP, KeyReader
     from player.live.start import build_session
     from player.script.library import resolve_script
@@ -66,11 +71,11 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
 
     session, _ = build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0,
                                start_chapter=from_chapter, swapped=swapped, preparing=preparing)
+    player = _player(session, device_index)
     interactive = KeyReader.available()
     if session.complete:
         click.echo(f"{script.title} · {format_duration(session.timeline.seconds)}")
     click.echo(f"Keys: {KEY_HELP}" if interactive else "Playing to the end (no keyboard); Ctrl-C stops.")
-    player = LivePlayer(session, device_index)
     players.append(player)
     with KeyReader(player.submit) if interactive else nullcontext():
         result = player.play()
@@ -79,11 +84,31 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     if click.get_current_context().meta.get("debug"):
         click.echo(f"Debug: audio threads at {result.priority or 'normal priority'}; longest wait "
                    f"between device calls {result.longest_wait * 1000:.0f} ms; device latency "
-                   f"{result.latency * 1000:.0f} ms.", err=True)
+                   f"{result.latency * 1000:.0f} ms; saved opening: {_opening_said(player)}.", err=True)
     if result.interrupted:
         raise KeyboardInterrupt
     if session.problem:
         raise VoiceError(f"the session stopped early: {session.problem}")
+
+
+def _player(session: LiveSession, device_index: int | None) -> LivePlayer:
+    """The live player, taking over the saved opening already playing (`practice play` started it
+    before the slow imports), and saving the opening again where it is missing or changed."""
+    from player.live import handover, prelude
+    from player.live.device import LivePlayer
+
+    pending = prelude.claim()
+    player = LivePlayer(session, device_index, opening=pending.claim() if pending else None)
+    if pending is not None:
+        handover.keep_opening(pending.key, session, player.opening_checked, lambda: not player.opening_matched)
+    return player
+
+
+def _opening_said(player: LivePlayer) -> str:
+    """What became of the saved opening, for --debug."""
+    if player.opening is None:
+        return "none played"
+    return "taken over" if player.opening_matched else "did not match, faded and started from the top"
 
 
 @cli.command()

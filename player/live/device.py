@@ -18,9 +18,11 @@ import numpy as np
 
 from player import SAMPLE_RATE
 from player.errors import DeviceError, MissingDependency
-from player.live import realtime
+from player.live import handover, realtime
+from player.live.ahead import Ahead as Ahead  # where tests and benchmarks have long found it
+from player.live.prelude import OpeningStream
 from player.live.transport import INTERRUPT_FADE, Command, LiveSession
-from player.render.mixer import CHANNELS, Block
+from player.render.mixer import CHANNELS
 
 BLOCK_FRAMES = 1024
 """About 23 ms a block."""
@@ -130,51 +132,18 @@ class PlayResult:
     """The device's latency as PortAudio reported it for the last stream, in seconds."""
 
 
-class Ahead:
-    """Rendered blocks waiting for the device, each with the session's state before it.
-
-    The callback takes from the front without blocking for long; the worker adds at the back
-    and, when a key arrives, cuts the queue to its first blocks and rewinds the session to the
-    state before the first block it dropped.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: collections.deque[tuple[Block | None, dict[str, object], list[Any]]] = collections.deque()
-        self.lock = threading.Lock()
-
-    def full(self) -> bool:
-        """Whether the worker should wait."""
-        return len(self.items) >= self.size
-
-    def put(self, block: Block | None, state: dict[str, object], applied: list[Any]) -> None:
-        """A block at the back, with the state it was rendered from and the commands it applied."""
-        with self.lock:
-            self.items.append((block, state, applied))
-
-    def take(self) -> tuple[bool, Block | None]:
-        """(False, None) when empty, else (True, the next block or None at the end)."""
-        with self.lock:
-            if not self.items:
-                return False, None
-            return True, self.items.popleft()[0]
-
-    def cut(self, keep: int) -> tuple[dict[str, object], list[Any]] | None:
-        """Drop all but the first `keep` blocks: the first dropped one's state and every command
-        the dropped ones applied; None when there was nothing to drop."""
-        with self.lock:
-            if len(self.items) <= keep:
-                return None
-            dropped = [self.items.pop() for _ in range(len(self.items) - keep)][::-1]
-        return dropped[0][1], [command for _, _, applied in dropped for command in applied]
-
-
 class LivePlayer:
     """Plays a LiveSession on a sound device until it ends."""
 
-    def __init__(self, session: LiveSession, device: int | None = None) -> None:
+    def __init__(self, session: LiveSession, device: int | None = None,
+                 opening: OpeningStream | None = None) -> None:
         self.session = session
         self.device = device
+        self.opening = opening
+        """The saved opening already playing on the default output, whose stream this takes over."""
+        self.opening_matched = False
+        self.opening_checked = threading.Event()
+        """Set once the session has checked the opening (or there was none)."""
         self.ahead = Ahead(QUEUE_BLOCKS)
         self.keys: collections.deque[Command | None] = collections.deque()
         """Listeners' commands; None only rewinds (see catch_up)."""
@@ -272,6 +241,14 @@ class LivePlayer:
         self._sd = load_sounddevice()
         realtime.quiet_alsa()
         realtime.raise_process_priority(NICE)  # before the worker and the stream: their threads inherit it
+        try:
+            if self.opening is not None:  # before the worker: the session renders what it played
+                self.opening_matched = handover.take_over(self.session, self.opening)
+        except Exception:  # a bug in the mixer: the opening stops with it
+            self._close(self.opening.stream)  # type: ignore[union-attr]
+            raise
+        finally:
+            self.opening_checked.set()
         feeder = threading.Thread(target=self._feed, name="mixer", daemon=True)
         feeder.start()
         interrupted = False
@@ -281,7 +258,7 @@ class LivePlayer:
             while (not self.ahead.full() and not self.ended and feeder.is_alive()
                    and len(self.ahead.items) < KEEP_BLOCKS * 4):
                 self.stopping.wait(0.005)
-            self.stream = self._open()
+            self.stream = self._take_opening() if self.opening is not None else self._open()
             interrupted = self._wait()
         except self._sd.PortAudioError as error:
             raise DeviceError(f"the sound device failed during playback: {error}") from None
@@ -297,6 +274,18 @@ class LivePlayer:
                               "play again, or choose another device", subject="device")
         return PlayResult(self.underruns, self.frames, interrupted, self.priority, self.longest_wait,
                           self.device_latency)
+
+    def _take_opening(self) -> Any:
+        """The opening's stream, its calls ours from where the opening stops."""
+        assert self.opening is not None
+
+        def raw_callback(outdata: Any, frames: int, timing: Any, status: Any) -> None:
+            self._callback(np.frombuffer(outdata, dtype=np.float32).reshape(frames, CHANNELS), frames,
+                           timing, status)
+
+        self.opening.hand_over(raw_callback, self.finished.set)
+        self.device_latency = float(getattr(self.opening.stream, "latency", self.latency))
+        return self.opening.stream
 
     def _open(self) -> Any:
         """The output stream, started; on a helper thread, as a frozen sound server never answers."""
