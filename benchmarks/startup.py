@@ -12,7 +12,8 @@ Live play (needs PulseAudio: a private null sink) is timed from process start to
 callback that hands PortAudio the first audible block (the opening chime or the bed) and the
 block where the first word starts; the device adds its own 0.15 s buffer after that. Cold is
 an empty speech cache (the rendered beds and the prepared Piper model kept, as after any
-first use); warm has every line cached.
+first use), both on a command's first play and with the opening an earlier play saved
+(player/live/prelude.py); warm has every line cached.
 """
 
 from __future__ import annotations
@@ -199,16 +200,26 @@ def live_rows(script: str, env: dict[str, str], folder: Path, runs: int) -> list
         warm = dict(base, PRACTICE_CACHE_DIR=str(warm_cache))
         if not Path(script).suffix:  # once, with the built-in practice
             rows.append(sink_start(base, runs))
-        first_sound_and_word(script, warm)  # fills the cache: speech, beds, the prepared voice
+        # Every line made (an export), so the next play is warm and saves its opening.
+        subprocess.run([sys.executable, "-m", "player", "export", script, "-o", str(folder / "fill.mp3"), "-q",
+                        "--force"], env=warm, check=True, capture_output=True, timeout=1800)
+        first_sound_and_word(script, warm)  # the beds, the prepared voice, the saved opening
 
-        def empty_speech_cache() -> None:
-            shutil.rmtree(cold_cache, ignore_errors=True)
-            shutil.copytree(warm_cache, cold_cache, ignore=shutil.ignore_patterns("speech"))
+        def emptied(*folders: str) -> Callable[[], None]:
+            def empty() -> None:
+                shutil.rmtree(cold_cache, ignore_errors=True)
+                shutil.copytree(warm_cache, cold_cache, ignore=shutil.ignore_patterns(*folders))
+            return empty
 
-        colds = [first_sound_and_word(script, dict(base, PRACTICE_CACHE_DIR=str(cold_cache)), before=empty_speech_cache)
-                 for _ in range(runs)]
+        cold = dict(base, PRACTICE_CACHE_DIR=str(cold_cache))
+        # A first play of a command has no saved opening (player/live/prelude.py); a later one with
+        # its speech cache emptied keeps it, as the cache keeps it.
+        firsts = [first_sound_and_word(script, cold, before=emptied("speech", "openings")) for _ in range(runs)]
+        colds = [first_sound_and_word(script, cold, before=emptied("speech")) for _ in range(runs)]
         warms = [first_sound_and_word(script, warm) for _ in range(runs)]
-        for label, figures in (("empty speech cache", colds), ("warm cache", warms)):
+        for label, figures in (("empty speech cache, first play of the command", firsts),
+                               ("empty speech cache, opening saved by an earlier play", colds),
+                               ("warm cache", warms)):
             sound = statistics.median(f[0] for f in figures)
             word = statistics.median(f[1] for f in figures)
             ready = statistics.median(f[2] for f in figures)

@@ -67,10 +67,10 @@ def test_the_stream_is_opened_as_live_play_opens_its_own() -> None:
     ["five-senses", "--pace=1.2", "--settle", "10s"],
 ])
 def test_a_plain_play_has_a_name_for_its_opening(args: list[str]) -> None:
-    key = prelude.key_for(args, "/somewhere")
+    key = prelude.key_for(args)
     assert key is not None and len(key) == 32
-    assert key == prelude.key_for(args, "/somewhere")
-    assert key != prelude.key_for(args, "/elsewhere")  # a relative path means another file there
+    assert key == prelude.key_for(list(args))
+    assert key != prelude.key_for([*args, "--rate", "0.9"])
 
 
 @pytest.mark.parametrize("args", [
@@ -79,15 +79,19 @@ def test_a_plain_play_has_a_name_for_its_opening(args: list[str]) -> None:
     ["five\x1bsenses"],
 ])
 def test_a_play_that_starts_elsewhere_or_is_unclear_starts_no_opening(args: list[str]) -> None:
-    assert prelude.key_for(args, "/somewhere") is None
+    assert prelude.key_for(args) is None
 
 
 def test_a_script_of_ones_own_names_its_opening_by_its_text(tmp_path: Path) -> None:
     script = tmp_path / "mine.yaml"
     script.write_text("title: One\n")
-    before = prelude.key_for([str(script)], "/x")
+    before = prelude.key_for([str(script)])
     script.write_text("title: Two\n")
-    assert prelude.key_for([str(script)], "/x") != before
+    assert prelude.key_for([str(script)]) != before
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    (elsewhere / "mine.yaml").write_text("title: Two\n")  # the same text in another file
+    assert prelude.key_for([str(elsewhere / "mine.yaml")]) != prelude.key_for([str(script)])
 
 
 def test_an_opening_file_is_read_back_and_anything_else_is_refused() -> None:
@@ -235,17 +239,56 @@ def test_an_opening_within_minus_80_db_is_the_same_sound(write_script: WriteScri
 def test_the_opening_is_saved_once_checked_and_only_where_needed(write_script: WriteScript, fake_speaker: Speaker,
                                                                  short_beds: Path) -> None:
     session = session_of(write_script, fake_speaker)
+    fresh = handover.session_copy(session)
     checked = threading.Event()
-    waiting = handover.keep_opening("kept", session, checked, lambda: True)
+    waiting = handover.keep_opening("kept", lambda: handover.session_copy(session), checked, lambda: True)
     waiting.join(0.2)
     assert waiting.is_alive() and prelude.read_opening("kept") is None  # not before the check
     checked.set()
     waiting.join(30)
     assert prelude.read_opening("kept") is not None
     prelude.opening_path("kept").unlink()
-    handover.keep_opening("kept", session, checked, lambda: False).join(30)
+    handover.keep_opening("kept", lambda: fresh, checked, lambda: False).join(30)
     assert prelude.read_opening("kept") is None
-    handover.keep_opening("kept", session, checked, lambda: True).join(30)
+    handover.keep_opening("kept", lambda: fresh, checked, lambda: True).join(30)
     saved = prelude.read_opening("kept")
     assert saved == handover.opening_samples(handover.session_copy(session_of(write_script, fake_speaker)))
     assert session.position == 0  # the copy rendered it, not the session about to play
+
+
+def test_a_cold_start_saves_the_whole_sessions_opening_not_its_own(
+        write_script: WriteScript, fake_speaker: Speaker, short_beds: Path) -> None:
+    # A first play often has no speech cached: it plays only the steps before the first words,
+    # held open, and its bed does not duck for words to come as a whole session's does. The next
+    # play is warm: what is saved must be its opening, or it would fade and start again.
+    script = load_script(write_script(OPENING))
+    cold, _ = build_session(script, fake_speaker)
+    assert not cold.complete and handover.saved_frames(cold) == 0
+    cold_sound = handover.opening_samples(handover.session_copy(replace_complete(cold)))
+    warm = session_of(write_script, fake_speaker)
+    assert not handover.take_over(warm, prelude.OpeningStream(cold_sound))  # why it is not saved
+    checked = threading.Event()
+    checked.set()
+    handover.keep_opening("cold", lambda: session_of(write_script, fake_speaker), checked, lambda: True).join(30)
+    saved = prelude.read_opening("cold")
+    assert saved is not None
+    assert handover.take_over(session_of(write_script, fake_speaker), prelude.OpeningStream(saved))
+
+
+def replace_complete(session: LiveSession) -> LiveSession:
+    """The same opening, taken as if it were a whole session (to hear what it would have saved)."""
+    session.complete = True
+    return session
+
+
+def test_nothing_is_saved_when_the_whole_session_cannot_be_made(
+        write_script: WriteScript, fake_speaker: Speaker, short_beds: Path) -> None:
+    from player.errors import VoiceError
+
+    def fails() -> LiveSession:
+        raise VoiceError("no voice")
+
+    checked = threading.Event()
+    checked.set()
+    handover.keep_opening("failed", fails, checked, lambda: True).join(30)
+    assert prelude.read_opening("failed") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,9 +70,15 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
         click.echo(f"{script.title} · about {format_duration(estimate_timeline(script).seconds)}")
         click.echo("Preparing the voice... the opening plays meanwhile, and the first words follow.")
 
-    session, _ = build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0,
-                               start_chapter=from_chapter, swapped=swapped, preparing=preparing)
-    player = _player(session, device_index)
+    session, rest = build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0,
+                                  start_chapter=from_chapter, swapped=swapped, preparing=preparing)
+
+    def warm_session() -> LiveSession:  # as the next play will build it, once every line is made
+        if rest is not None:
+            rest.join()
+        return build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0)[0]
+
+    player = _player(session, device_index, warm_session)
     interactive = KeyReader.available()
     if session.complete:
         click.echo(f"{script.title} · {format_duration(session.timeline.seconds)}")
@@ -91,16 +98,19 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
         raise VoiceError(f"the session stopped early: {session.problem}")
 
 
-def _player(session: LiveSession, device_index: int | None) -> LivePlayer:
+def _player(session: LiveSession, device_index: int | None, warm_session: Callable[[], LiveSession]) -> LivePlayer:
     """The live player, taking over the saved opening already playing (`practice play` started it
-    before the slow imports), and saving the opening again where it is missing or changed."""
+    before the slow imports), and saving the opening again where it is missing or changed: from a
+    copy of this session, or for a cold start, from the whole session once it is made."""
     from player.live import handover, prelude
     from player.live.device import LivePlayer
 
     pending = prelude.claim()
     player = LivePlayer(session, device_index, opening=pending.claim() if pending else None)
     if pending is not None:
-        handover.keep_opening(pending.key, session, player.opening_checked, lambda: not player.opening_matched)
+        fresh = handover.session_copy(session) if session.complete else None
+        handover.keep_opening(pending.key, (lambda: fresh) if fresh is not None else warm_session,
+                              player.opening_checked, lambda: not player.opening_matched)
     return player
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from player import SAMPLE_RATE
+from player.errors import PlayerError
 from player.live import prelude
 from player.live.controls import Phase
 from player.live.transport import LiveSession
@@ -31,13 +32,13 @@ MATCHES = 10 ** (-80 / 20)
 def saved_frames(session: LiveSession) -> int:
     """How many of a session's first frames can be saved as its opening: those before the first
     words (a voice may speak them otherwise next time), at most prelude.MAX_SECONDS, in whole
-    blocks; 0 where not worth it, or where the session starts at a chapter."""
-    if session.position != 0:
+    blocks; 0 where not worth it, where the session starts at a chapter, or where it is only a
+    cold start's opening (its bed does not yet duck for the words to come, as a whole session's
+    does)."""
+    if session.position != 0 or not session.complete:
         return 0
     timeline = session.timeline
     voice_free = min((sound.start for sound in timeline.sounds if sound.kind == "speech"), default=timeline.length)
-    if not session.complete:
-        voice_free = min(voice_free, session.hold_at)
     settle = session.settle_left if session.phase is Phase.SETTLE else 0
     frames = min(settle + voice_free, int(prelude.MAX_SECONDS * SAMPLE_RATE))
     frames -= frames % prelude.BLOCK_FRAMES
@@ -61,15 +62,21 @@ def opening_samples(session: LiveSession) -> bytes:
     return np.concatenate(blocks).astype(np.float32).tobytes() if blocks else b""
 
 
-def keep_opening(key: str, session: LiveSession, checked: threading.Event,
+def keep_opening(key: str, make: Callable[[], LiveSession], checked: threading.Event,
                  needed: Callable[[], bool]) -> threading.Thread:
-    """Save a fresh copy of the session's opening under `key` on a thread, once `checked` is set,
-    if `needed()` then says so (there was none, or it no longer matched)."""
-    fresh = session_copy(session)
+    """On a thread, once `checked` is set and if `needed()` then says so (there was no opening, or
+    it no longer matched): save under `key` the opening of the session `make()` returns, a fresh
+    one as a warm play builds it."""
 
     def save() -> None:
         checked.wait()
-        if needed() and (samples := opening_samples(fresh)):
+        if not needed():
+            return
+        try:
+            samples = opening_samples(make())
+        except PlayerError:
+            return  # the session could not be made whole (its voice failed): nothing to save
+        if samples:
             prelude.save_opening(key, samples)
 
     thread = threading.Thread(target=save, name="save opening", daemon=True)

@@ -54,28 +54,28 @@ VALUED = {"--set", "--length", "--pace", "--engine", "--voice", "--rate", "--lin
 Callback = Callable[[Any, int, Any, Any], None]
 
 
-def key_for(args: list[str], cwd: str | None = None) -> str | None:
-    """The saved opening's name for `practice play ARGS` run in `cwd`; None where play does not
-    start early (another device, a chapter, an option this does not know)."""
+def key_for(args: list[str]) -> str | None:
+    """The saved opening's name for `practice play ARGS`; None where play does not start early
+    (another device, a chapter, an option this does not know)."""
     script: str | None = None
     waiting_value = False
     for arg in args:
         if waiting_value:
             waiting_value = False
         elif arg.startswith("-"):
-            name = arg.split("=", 1)[0]
-            if name not in VALUED:
-                return None
             waiting_value = "=" not in arg
+            if arg.split("=", 1)[0] not in VALUED:
+                return None
         elif script is None:
             script = arg
         else:
             return None
     if script is None or waiting_value or any(not arg.isprintable() for arg in args):
         return None
-    digest = hashlib.sha256("\0".join([__version__, cwd or os.getcwd(), *args]).encode())
+    digest = hashlib.sha256("\0".join([__version__, *args]).encode())
     with contextlib.suppress(OSError):
-        if os.path.isfile(script):  # a script of one's own: its text is part of the name
+        if os.path.isfile(script):  # a script of one's own: which file, and its text
+            digest.update(os.path.realpath(script).encode())
             with open(script, "rb") as file:
                 digest.update(file.read(1 << 20))
     return digest.hexdigest()[:32]
