@@ -98,3 +98,9 @@ def read_head(path: Path, count: int, limit: int) -> bytes:
             return os.read(descriptor, count)
         except OSError as error:
             raise UserFileError(_reason(path, error)) from None
+
+
+def is_voice_path(name: str | None) -> bool:
+    """Whether a voice name is a path to a Piper `.onnx` file rather than an id (here, not in
+    player.voices, so that checking a script loads no engine and no numpy)."""
+    return name is not None and name.lower().endswith(".onnx")

