@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 import threading
+import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
 from player import SAMPLE_RATE
-from player.live import device, handover, prelude
+from player.live import device, handover, prelude, realtime
 from player.live.start import build_session
 from player.live.transport import LiveSession
 from player.render.mixer import CHANNELS
@@ -96,33 +99,79 @@ def test_a_script_of_ones_own_names_its_opening_by_its_text(tmp_path: Path) -> N
 
 def test_an_opening_file_is_read_back_and_anything_else_is_refused() -> None:
     samples = frames_of([0.5, -0.5] * 1000)
-    assert prelude.decode(prelude.encode(samples)) == samples
-    header = prelude.encode(samples)[:prelude.HEADER.size]
-    assert prelude.decode(header + samples[:-4]) is None  # cut short
-    assert prelude.decode(b"x" * 8 + prelude.encode(samples)[8:]) is None  # not ours
-    assert prelude.decode(struct.pack("<8sII", prelude.MAGIC, 48_000, 1000) + samples) is None  # another rate
-    assert prelude.decode(header[:5]) is None
+    needs = ["/cache/speech/a.npz", "/cache/speech/b.npz"]
+    good = prelude.encode(samples, needs)
+    assert prelude.decode(good) == (samples, needs)
+    assert prelude.decode(prelude.encode(samples, [])) == (samples, [])
+    assert prelude.decode(good[:-1]) is None  # cut short
+    assert prelude.decode(good + b"x") is None  # more than it says
+    assert prelude.decode(b"x" * 8 + good[8:]) is None  # not ours
+    assert prelude.decode(struct.pack("<8sIII", prelude.MAGIC, 48_000, 1000, 0) + samples) is None  # another rate
+    assert prelude.decode(good[:5]) is None
+    assert prelude.decode(struct.pack("<8sIII", prelude.MAGIC, SAMPLE_RATE, 1000, 2) + samples + b"\xff\xfe") is None
     too_long = int(prelude.MAX_SECONDS * SAMPLE_RATE) + 1
-    assert prelude.decode(struct.pack("<8sII", prelude.MAGIC, SAMPLE_RATE, too_long)
+    assert prelude.decode(struct.pack("<8sIII", prelude.MAGIC, SAMPLE_RATE, too_long, 0)
                           + bytes(too_long * prelude.FRAME_BYTES)) is None
 
 
 def test_a_saved_opening_is_found_under_its_name_and_a_folder_or_huge_file_is_not(private_cache: Path) -> None:
     samples = frames_of([0.25, -0.25] * 4096)
-    assert prelude.save_opening("k1", samples)
-    assert prelude.read_opening("k1") == samples
+    assert prelude.save_opening("k1", samples, ["/x.npz"])
+    assert prelude.read_opening("k1") == (samples, ["/x.npz"])
     assert prelude.read_opening("missing") is None
     prelude.opening_path("k2").mkdir()
     assert prelude.read_opening("k2") is None
     with prelude.opening_path("k3").open("wb") as file:
-        file.truncate(int(prelude.MAX_SECONDS * SAMPLE_RATE + 10) * prelude.FRAME_BYTES)
+        file.truncate(int(prelude.MAX_SECONDS * SAMPLE_RATE + 10) * prelude.FRAME_BYTES + prelude.MAX_NEEDS_BYTES)
     assert prelude.read_opening("k3") is None
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, 1.5, -1.01])
-def test_a_broken_sample_silences_its_block_instead_of_reaching_the_speaker(bad: float) -> None:
+class FakeStream:
+    """sounddevice.RawOutputStream as the early start uses it: what it was opened with."""
+
+    opened: ClassVar[list[dict[str, object]]] = []
+
+    def __init__(self, **settings: object) -> None:
+        FakeStream.opened.append(settings)
+
+    def start(self) -> None:
+        """Started."""
+
+
+def test_the_opening_starts_only_while_every_line_its_session_speaks_is_cached(
+        private_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Otherwise the session starts cold, and a cold start's opening is another sound: the saved
+    # one would fade and the practice start again.
+    monkeypatch.setitem(sys.modules, "sounddevice", types.SimpleNamespace(RawOutputStream=FakeStream))
+    monkeypatch.setattr(realtime, "quiet_alsa", lambda: False)  # finding libasound runs ldconfig
+    line = private_cache / "speech" / "opening-line.npz"
+    line.parent.mkdir(exist_ok=True)
+    line.write_bytes(b"x")
+    listed = prelude.cache_relative(line)
+    assert listed == str(Path("speech", "opening-line.npz"))  # a copied cache checks its own files
+    assert prelude.cache_relative(tmp_path / "elsewhere.npz") == str(tmp_path / "elsewhere.npz")
+    prelude.save_opening("warm", frames_of([0.1] * 4096), [listed])
+    FakeStream.opened.clear()
+    started = prelude.Pending("warm")
+    started.thread.start()
+    opening = started.claim()
+    assert opening is not None and isinstance(opening.stream, FakeStream)
+    settings = FakeStream.opened[0]
+    assert settings["blocksize"] == BLOCK and settings["latency"] == device.LATENCIES[0]
+    assert settings["samplerate"] == SAMPLE_RATE and settings["channels"] == CHANNELS
+    line.unlink()
+    cold = prelude.Pending("warm")
+    cold.thread.start()
+    assert cold.claim() is None and len(FakeStream.opened) == 1
+    nothing = prelude.Pending("missing")
+    nothing.thread.start()
+    assert nothing.claim() is None and len(FakeStream.opened) == 1
+
+
+@pytest.mark.parametrize("bad", [[math.nan], [math.inf], [1.5], [-1.01], [math.inf, -math.inf]])
+def test_a_broken_sample_silences_its_block_instead_of_reaching_the_speaker(bad: list[float]) -> None:
     values = [0.1] * (2 * BLOCK)
-    values[77] = bad
+    values[77:77 + len(bad)] = bad
     opening = prelude.OpeningStream(frames_of(values + [0.2] * (2 * BLOCK)))
     assert not served(opening).any()
     assert (served(opening) == np.float32(0.2)).all()  # the next block plays
@@ -241,18 +290,21 @@ def test_the_opening_is_saved_once_checked_and_only_where_needed(write_script: W
     session = session_of(write_script, fake_speaker)
     fresh = handover.session_copy(session)
     checked = threading.Event()
-    waiting = handover.keep_opening("kept", lambda: handover.session_copy(session), checked, lambda: True)
+    waiting = handover.keep_opening("kept", lambda: handover.session_copy(session), lambda: ["/n.npz"], checked,
+                                    lambda: True)
     waiting.join(0.2)
     assert waiting.is_alive() and prelude.read_opening("kept") is None  # not before the check
     checked.set()
     waiting.join(30)
-    assert prelude.read_opening("kept") is not None
+    kept = prelude.read_opening("kept")
+    assert kept is not None and kept[1] == ["/n.npz"]
     prelude.opening_path("kept").unlink()
-    handover.keep_opening("kept", lambda: fresh, checked, lambda: False).join(30)
+    handover.keep_opening("kept", lambda: fresh, list, checked, lambda: False).join(30)
     assert prelude.read_opening("kept") is None
-    handover.keep_opening("kept", lambda: fresh, checked, lambda: True).join(30)
+    handover.keep_opening("kept", lambda: fresh, list, checked, lambda: True).join(30)
     saved = prelude.read_opening("kept")
-    assert saved == handover.opening_samples(handover.session_copy(session_of(write_script, fake_speaker)))
+    again = handover.opening_samples(handover.session_copy(session_of(write_script, fake_speaker)))
+    assert saved is not None and saved[0] == again
     assert session.position == 0  # the copy rendered it, not the session about to play
 
 
@@ -269,10 +321,11 @@ def test_a_cold_start_saves_the_whole_sessions_opening_not_its_own(
     assert not handover.take_over(warm, prelude.OpeningStream(cold_sound))  # why it is not saved
     checked = threading.Event()
     checked.set()
-    handover.keep_opening("cold", lambda: session_of(write_script, fake_speaker), checked, lambda: True).join(30)
+    handover.keep_opening("cold", lambda: session_of(write_script, fake_speaker), list, checked,
+                          lambda: True).join(30)
     saved = prelude.read_opening("cold")
     assert saved is not None
-    assert handover.take_over(session_of(write_script, fake_speaker), prelude.OpeningStream(saved))
+    assert handover.take_over(session_of(write_script, fake_speaker), prelude.OpeningStream(saved[0]))
 
 
 def replace_complete(session: LiveSession) -> LiveSession:
@@ -290,5 +343,5 @@ def test_nothing_is_saved_when_the_whole_session_cannot_be_made(
 
     checked = threading.Event()
     checked.set()
-    handover.keep_opening("failed", fails, checked, lambda: True).join(30)
+    handover.keep_opening("failed", fails, list, checked, lambda: True).join(30)
     assert prelude.read_opening("failed") is None

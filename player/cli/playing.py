@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +16,6 @@ from player.script.durations import format_duration
 
 if TYPE_CHECKING:
     from player.live.device import LivePlayer
-    from player.live.transport import LiveSession
 
 
 @cli.command()
@@ -47,7 +45,7 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     """
     from player.live.device import NO_CARD_FIX, output_devices, resolve_device
     from player.live.keys import KEY_HELP, KeyReader
-    from player.live.start import build_session
+    from player.live.start import build_session, live_player
     from player.script.library import resolve_script
     from player.script.loader import load_script
     from player.sounds.loops import warm_up
@@ -73,12 +71,7 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
     session, rest = build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0,
                                   start_chapter=from_chapter, swapped=swapped, preparing=preparing)
 
-    def warm_session() -> LiveSession:  # as the next play will build it, once every line is made
-        if rest is not None:
-            rest.join()
-        return build_session(script, speaker, settle=settle or 0.0, linger=linger or 0.0)[0]
-
-    player = _player(session, device_index, warm_session)
+    player = live_player(session, device_index, script, speaker, rest, settle=settle or 0.0, linger=linger or 0.0)
     interactive = KeyReader.available()
     if session.complete:
         click.echo(f"{script.title} · {format_duration(session.timeline.seconds)}")
@@ -96,22 +89,6 @@ def play(script_name: str, settle: float | None, linger: float | None, device: s
         raise KeyboardInterrupt
     if session.problem:
         raise VoiceError(f"the session stopped early: {session.problem}")
-
-
-def _player(session: LiveSession, device_index: int | None, warm_session: Callable[[], LiveSession]) -> LivePlayer:
-    """The live player, taking over the saved opening already playing (`practice play` started it
-    before the slow imports), and saving the opening again where it is missing or changed: from a
-    copy of this session, or for a cold start, from the whole session once it is made."""
-    from player.live import handover, prelude
-    from player.live.device import LivePlayer
-
-    pending = prelude.claim()
-    player = LivePlayer(session, device_index, opening=pending.claim() if pending else None)
-    if pending is not None:
-        fresh = handover.session_copy(session) if session.complete else None
-        handover.keep_opening(pending.key, (lambda: fresh) if fresh is not None else warm_session,
-                              player.opening_checked, lambda: not player.opening_matched)
-    return player
 
 
 def _opening_said(player: LivePlayer) -> str:

@@ -244,7 +244,7 @@ class LivePlayer:
         try:
             if self.opening is not None:  # before the worker: the session renders what it played
                 self.opening_matched = handover.take_over(self.session, self.opening)
-        except Exception:  # a bug in the mixer: the opening stops with it
+        except BaseException:  # a bug in the mixer, Ctrl-C: the opening stops with it
             self._close(self.opening.stream)  # type: ignore[union-attr]
             raise
         finally:
@@ -252,6 +252,7 @@ class LivePlayer:
         feeder = threading.Thread(target=self._feed, name="mixer", daemon=True)
         feeder.start()
         interrupted = False
+        self.stream = self.opening.stream if self.opening is not None else None  # closed below, whatever happens
         try:
             # Fill the queue before the stream starts, so the first callbacks find blocks ready.
             # A session shorter than that (or one whose mixer failed) has ended: start at once.
@@ -283,9 +284,13 @@ class LivePlayer:
             self._callback(np.frombuffer(outdata, dtype=np.float32).reshape(frames, CHANNELS), frames,
                            timing, status)
 
+        stream = self.opening.stream
+        if not getattr(stream, "active", True):  # it stopped (the server restarted): a stream of our own
+            self._close(stream)
+            return self._open()
         self.opening.hand_over(raw_callback, self.finished.set)
-        self.device_latency = float(getattr(self.opening.stream, "latency", self.latency))
-        return self.opening.stream
+        self.device_latency = float(getattr(stream, "latency", self.latency))
+        return stream
 
     def _open(self) -> Any:
         """The output stream, started; on a helper thread, as a frozen sound server never answers."""

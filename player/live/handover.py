@@ -14,7 +14,6 @@ from collections.abc import Callable
 import numpy as np
 
 from player import SAMPLE_RATE
-from player.errors import PlayerError
 from player.live import prelude
 from player.live.controls import Phase
 from player.live.transport import LiveSession
@@ -47,8 +46,11 @@ def saved_frames(session: LiveSession) -> int:
 
 def session_copy(session: LiveSession) -> LiveSession:
     """A session as this one was built (before its first block): its opening renders the same."""
-    settle = session.settle_left / SAMPLE_RATE if session.phase is Phase.SETTLE else 0.0
-    return LiveSession(session.timeline, settle=settle, start=session.position, complete=session.complete)
+    settling = session.phase is Phase.SETTLE
+    copy = LiveSession(session.timeline, settle=1.0 if settling else 0.0, start=session.position,
+                       complete=session.complete)
+    copy.settle_left = session.settle_left  # exactly, not through seconds and back
+    return copy
 
 
 def opening_samples(session: LiveSession) -> bytes:
@@ -62,11 +64,11 @@ def opening_samples(session: LiveSession) -> bytes:
     return np.concatenate(blocks).astype(np.float32).tobytes() if blocks else b""
 
 
-def keep_opening(key: str, make: Callable[[], LiveSession], checked: threading.Event,
-                 needed: Callable[[], bool]) -> threading.Thread:
+def keep_opening(key: str, make: Callable[[], LiveSession], needs: Callable[[], list[str]],
+                 checked: threading.Event, needed: Callable[[], bool]) -> threading.Thread:
     """On a thread, once `checked` is set and if `needed()` then says so (there was no opening, or
     it no longer matched): save under `key` the opening of the session `make()` returns, a fresh
-    one as a warm play builds it."""
+    one as a warm play builds it, with the speech files (`needs()`) it needs to start warm."""
 
     def save() -> None:
         checked.wait()
@@ -74,10 +76,10 @@ def keep_opening(key: str, make: Callable[[], LiveSession], checked: threading.E
             return
         try:
             samples = opening_samples(make())
-        except PlayerError:
-            return  # the session could not be made whole (its voice failed): nothing to save
-        if samples:
-            prelude.save_opening(key, samples)
+            if samples:
+                prelude.save_opening(key, samples, needs())
+        except Exception:
+            return  # nothing is saved, and this thread says nothing over the practice
 
     thread = threading.Thread(target=save, name="save opening", daemon=True)
     thread.start()

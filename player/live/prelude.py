@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import math
 import os
 import struct
 import sys
@@ -29,6 +28,7 @@ from typing import Any
 
 from player import SAMPLE_RATE, __version__
 from player.live import realtime
+from player.paths import cache_root
 
 CHANNELS = 2
 BLOCK_FRAMES = 1024
@@ -40,9 +40,10 @@ MAX_SECONDS = 6.0
 MIN_SECONDS = 0.5
 """An opening shorter than this is not worth saving."""
 FRAME_BYTES = 4 * CHANNELS
-MAGIC = b"PPOPEN1\0"
-HEADER = struct.Struct("<8sII")
-"""Magic, sample rate, frames."""
+MAGIC = b"PPOPEN2\0"
+HEADER = struct.Struct("<8sIII")
+"""Magic, sample rate, frames, and the bytes of the speech files the session needs to be warm."""
+MAX_NEEDS_BYTES = 1 << 20
 FOLDER = "openings"
 WAIT_SECONDS = 10.0
 """How long play waits for the opening's stream to start before going on without it."""
@@ -83,50 +84,69 @@ def key_for(args: list[str]) -> str | None:
 
 def opening_path(key: str) -> Path:
     """Where the opening saved under `key` is kept."""
-    from player.paths import cache_root
-
     return cache_root() / FOLDER / f"{key}.pcm"
 
 
-def encode(samples: bytes) -> bytes:
-    """An opening's file: a header, then float32 frames (interleaved, little-endian)."""
-    return HEADER.pack(MAGIC, SAMPLE_RATE, len(samples) // FRAME_BYTES) + samples
+def cache_relative(path: Path) -> str:
+    """A needed file as an opening lists it: within the cache, relative to it (so a copied or
+    moved cache checks its own files), else whole."""
+    try:
+        return str(path.relative_to(cache_root()))
+    except ValueError:
+        return str(path)
 
 
-def decode(data: bytes) -> bytes | None:
-    """The samples of an opening's file, or None where it is not one (a cache file may be broken)."""
+Opening = tuple[bytes, list[str]]
+"""An opening's native float32 frames, and the speech cache files whose lines its session speaks."""
+
+
+def encode(samples: bytes, needs: list[str]) -> bytes:
+    """An opening's file: a header, float32 frames (interleaved, little-endian), then the needed
+    files' paths, one a line."""
+    listed = "\n".join(needs).encode()
+    return HEADER.pack(MAGIC, SAMPLE_RATE, len(samples) // FRAME_BYTES, len(listed)) + samples + listed
+
+
+def decode(data: bytes) -> Opening | None:
+    """An opening's file read back, or None where it is not one (a cache file may be broken)."""
     if len(data) < HEADER.size:
         return None
-    magic, rate, frames = HEADER.unpack_from(data)
-    samples = data[HEADER.size:]
-    if (magic != MAGIC or rate != SAMPLE_RATE or frames * FRAME_BYTES != len(samples)
+    magic, rate, frames, listed = HEADER.unpack_from(data)
+    end = HEADER.size + frames * FRAME_BYTES
+    if (magic != MAGIC or rate != SAMPLE_RATE or end + listed != len(data) or listed > MAX_NEEDS_BYTES
             or not 0 < frames <= MAX_SECONDS * SAMPLE_RATE):
         return None
-    values = array("f", samples)
+    values = array("f", data[HEADER.size:end])
     if sys.byteorder != "little":
         values.byteswap()
-    return values.tobytes()  # its values are checked as they are played (`sound_only`)
+    try:
+        needs = data[end:].decode().split("\n") if listed else []
+    except UnicodeDecodeError:
+        return None
+    return values.tobytes(), needs  # the samples are checked as they are played (`sound_only`)
 
 
-def read_opening(key: str) -> bytes | None:
-    """The samples saved under `key`, if a sound file of ours is there."""
+def read_opening(key: str) -> Opening | None:
+    """The opening saved under `key`, if a file of ours is there."""
     path = opening_path(key)
     try:
-        if not path.is_file() or path.stat().st_size > HEADER.size + MAX_SECONDS * SAMPLE_RATE * FRAME_BYTES:
+        most = HEADER.size + MAX_SECONDS * SAMPLE_RATE * FRAME_BYTES + MAX_NEEDS_BYTES
+        if not path.is_file() or path.stat().st_size > most:
             return None
         return decode(path.read_bytes())
     except OSError:
         return None
 
 
-def save_opening(key: str, samples: bytes) -> bool:
-    """Keep an opening (native float32 frames) for the next play of the same command."""
+def save_opening(key: str, samples: bytes, needs: list[str]) -> bool:
+    """Keep an opening (native float32 frames) for the next play of the same command, with the
+    speech files its session needs to start warm."""
     from player.atomic import save_bytes
 
     values = array("f", samples)
     if sys.byteorder != "little":
         values.byteswap()
-    return save_bytes(opening_path(key), encode(values.tobytes()))
+    return save_bytes(opening_path(key), encode(values.tobytes(), needs))
 
 
 class OpeningStream:
@@ -210,8 +230,8 @@ def sound_only(chunk: bytes) -> bytes:
     """The chunk if every value is a finite sample in [-1, 1], else silence: a cache file may be
     broken, and no NaN or overload reaches a speaker (checked a block at a time, as it plays, so
     a six-second opening is not read through before its first block)."""
-    values = array("f", chunk)
-    if values and math.isfinite(math.fsum(values)) and min(values) >= -1.0 and max(values) <= 1.0:
+    # A comparison is false for a NaN, so this refuses it too.
+    if all(-1.0 <= value <= 1.0 for value in array("f", chunk)):
         return chunk
     return bytes(len(chunk))
 
@@ -232,11 +252,13 @@ class Pending:
         self.thread = threading.Thread(target=self._start, name="opening", daemon=True)
 
     def _start(self) -> None:
-        """Thread: read the saved opening and start it on the default output."""
-        samples = read_opening(self.key)
-        if samples is None:
+        """Thread: read the saved opening and start it on the default output, unless the session
+        will start cold (a line it speaks is no longer cached: its opening is another sound)."""
+        saved = read_opening(self.key)
+        if saved is None or not all(os.path.isfile(cache_root() / path) for path in saved[1]):
             return
-        opening = OpeningStream(samples)
+        opening = OpeningStream(saved[0])
+        stream = None
         try:
             realtime.raise_priority(NICE)  # PortAudio's threads, made while opening, inherit it
             realtime.quiet_alsa()
@@ -247,6 +269,9 @@ class Pending:
                 callback=opening.callback, finished_callback=opening.on_finished, latency=LATENCY)
             stream.start()
         except Exception:  # no PortAudio, no device: play finds and reports it in its own way
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.close()
             return
         opening.stream = stream
         with self._lock:

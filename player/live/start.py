@@ -14,7 +14,9 @@ from dataclasses import replace
 import numpy as np
 
 from player import SAMPLE_RATE
-from player.errors import ChapterError, PlayerError
+from player.errors import ChapterError, PlayerError, VoiceError
+from player.live import handover, prelude
+from player.live.device import LivePlayer
 from player.live.transport import LiveSession
 from player.render.loudness import integrated_loudness
 from player.script.library import builtin_folder
@@ -210,3 +212,32 @@ def build_session(script: Script, speaker: Speaker, *, settle: float = 0.0, ling
     rest = threading.Thread(target=finish, name="speech", daemon=True)
     rest.start()
     return session, rest
+
+
+def live_player(session: LiveSession, device: int | None, script: Script, speaker: Speaker,
+                rest: threading.Thread | None, *, settle: float = 0.0, linger: float = 0.0) -> LivePlayer:
+    """The player for a session `build_session` made: it takes over the saved opening that
+    `practice play` started before the slow imports (if any), and saves the opening again where
+    it was missing or changed: from a copy of this session, or after a cold start, from the whole
+    session built as a warm play builds it, once `rest` has made every line."""
+    pending = prelude.claim()
+    player = LivePlayer(session, device, opening=pending.claim() if pending else None)
+    if pending is None:
+        return player
+    fresh = handover.session_copy(session) if session.complete else None
+
+    def warm_session() -> LiveSession:
+        if fresh is not None:
+            return fresh
+        if rest is not None:
+            rest.join()
+        if session.problem or speaker.count_new(speech_requests(script)):
+            raise VoiceError("the session was not made whole")  # no warm opening to save
+        return build_session(script, speaker, settle=settle, linger=linger)[0]
+
+    def needs() -> list[str]:  # a later play starts warm, with this opening, only while these are there
+        return [prelude.cache_relative(path) for path in speaker.cache_paths(speech_requests(script))]
+
+    handover.keep_opening(pending.key, warm_session, needs, player.opening_checked,
+                          lambda: not player.opening_matched)
+    return player

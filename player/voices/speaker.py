@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -60,7 +61,11 @@ class Speaker:
 
     def count_new(self, requests: Sequence[SpeechRequest]) -> int:
         """How many distinct lines are not cached yet (for a progress bar's length)."""
-        return sum(not self.cache.path(self.key(r)).exists() for r in dict.fromkeys(requests))
+        return sum(not path.exists() for path in self.cache_paths(requests))
+
+    def cache_paths(self, requests: Sequence[SpeechRequest]) -> list[Path]:
+        """Where each distinct line is (or will be) cached."""
+        return [self.cache.path(self.key(r)) for r in dict.fromkeys(requests)]
 
 
 def timeline_clip(clip: RawClip) -> npt.NDArray[np.float32]:
