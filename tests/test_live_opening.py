@@ -20,6 +20,7 @@ from player.live import device, handover, prelude, realtime
 from player.live.start import build_session
 from player.live.transport import LiveSession
 from player.render.mixer import CHANNELS
+from player.script.limits import MAX_OPENING_LIST_BYTES
 from player.script.loader import load_script
 from player.timeline.compile import compile_timeline
 from player.voices import Speaker
@@ -122,7 +123,7 @@ def test_a_saved_opening_is_found_under_its_name_and_a_folder_or_huge_file_is_no
     prelude.opening_path("k2").mkdir()
     assert prelude.read_opening("k2") is None
     with prelude.opening_path("k3").open("wb") as file:
-        file.truncate(int(prelude.MAX_SECONDS * SAMPLE_RATE + 10) * prelude.FRAME_BYTES + prelude.MAX_NEEDS_BYTES)
+        file.truncate(int(prelude.MAX_SECONDS * SAMPLE_RATE + 10) * prelude.FRAME_BYTES + MAX_OPENING_LIST_BYTES)
     assert prelude.read_opening("k3") is None
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from player import SAMPLE_RATE, __version__
 from player.live import realtime
 from player.paths import cache_root
+from player.script.limits import MAX_OPENING_LIST_BYTES
 
 CHANNELS = 2
 BLOCK_FRAMES = 1024
@@ -43,7 +44,6 @@ FRAME_BYTES = 4 * CHANNELS
 MAGIC = b"PPOPEN2\0"
 HEADER = struct.Struct("<8sIII")
 """Magic, sample rate, frames, and the bytes of the speech files the session needs to be warm."""
-MAX_NEEDS_BYTES = 1 << 20
 FOLDER = "openings"
 WAIT_SECONDS = 10.0
 """How long play waits for the opening's stream to start before going on without it."""
@@ -113,7 +113,7 @@ def decode(data: bytes) -> Opening | None:
         return None
     magic, rate, frames, listed = HEADER.unpack_from(data)
     end = HEADER.size + frames * FRAME_BYTES
-    if (magic != MAGIC or rate != SAMPLE_RATE or end + listed != len(data) or listed > MAX_NEEDS_BYTES
+    if (magic != MAGIC or rate != SAMPLE_RATE or end + listed != len(data) or listed > MAX_OPENING_LIST_BYTES
             or not 0 < frames <= MAX_SECONDS * SAMPLE_RATE):
         return None
     values = array("f", data[HEADER.size:end])
@@ -130,7 +130,7 @@ def read_opening(key: str) -> Opening | None:
     """The opening saved under `key`, if a file of ours is there."""
     path = opening_path(key)
     try:
-        most = HEADER.size + MAX_SECONDS * SAMPLE_RATE * FRAME_BYTES + MAX_NEEDS_BYTES
+        most = HEADER.size + MAX_SECONDS * SAMPLE_RATE * FRAME_BYTES + MAX_OPENING_LIST_BYTES
         if not path.is_file() or path.stat().st_size > most:
             return None
         return decode(path.read_bytes())

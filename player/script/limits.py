@@ -66,6 +66,10 @@ COMMON_RATES = (22_050, 24_000, 32_000, 44_100, 48_000)
 OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)
 """Sample rates (Hz) Opus (ogg) knows."""
 
+# Files of the program's own that a user could still tamper with.
+MAX_OPENING_LIST_BYTES = 1 << 20
+"""The list of speech files a saved live opening needs (player/live/prelude.py): a few KB."""
+
 
 def _seconds(value: float) -> str:
     """4 h, 1 h, 30 minutes: a limit on time as the docs write it."""
