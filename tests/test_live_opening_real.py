@@ -22,6 +22,9 @@ from tests.test_live_real import prepare
 pytestmark = pytest.mark.real
 WriteScript = Callable[..., Path]
 SR = 44_100
+STREAM_START = int(0.05 * SR)
+"""A stream that joins a running sink can lose its first milliseconds to the sink's rewind, in
+either recording (5 ms was seen in CI); those frames are the only ones allowed to differ."""
 
 SCRIPT = """
 title: Opening heard
@@ -92,10 +95,11 @@ def test_a_second_play_starts_from_the_saved_opening_and_sounds_the_same(
     second, said = play(pulse, script, tmp_path / "second.raw")
     assert "saved opening: taken over" in said
     wrong, compared, before = differing(first, second)
-    # Everything the second play sounded (the opening, the handover, the session after it) is
-    # the first play's sound exactly.
-    assert sounding(second)[0] >= before
-    assert wrong.size == 0 and compared >= spoken * SR
+    # Everything the second play sounded (the opening, the handover at 0.5 s or more in, the
+    # session after it) is the first play's sound exactly, but for a stream's first moment.
+    starts = sounding(second)[0]
+    assert starts >= before and compared >= spoken * SR
+    assert np.all(wrong < starts + STREAM_START)
 
 
 def test_a_changed_opening_fades_and_the_session_starts_from_the_top(
@@ -116,7 +120,7 @@ def test_a_changed_opening_fades_and_the_session_starts_from_the_top(
     wrong, compared, before = differing(first, heard)
     # The faded opening comes first; then the whole session, from its first frame, exactly.
     assert 0 < before < prelude.MAX_SECONDS * SR
-    assert wrong.size == 0 and compared >= (spoken - 0.1) * SR
+    assert np.all(wrong < before + STREAM_START) and compared >= (spoken - 0.1) * SR
     assert path.read_bytes() == good  # saved again, as the session sounds
 
 
