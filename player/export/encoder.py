@@ -122,4 +122,5 @@ def _write_blocks(stream: IO[bytes], blocks: Iterable[Block]) -> None:
     """Write blocks into the pipe."""
     for block in blocks:
         # Whatever made the block, nothing but finite samples reaches a file.
-        stream.write(np.ascontiguousarray(assert_finite(block, "the encoder's input"), dtype="<f4").tobytes())
+        # Its memory as it is (no copy into a bytes object first).
+        stream.write(np.ascontiguousarray(assert_finite(block, "the encoder's input"), dtype="<f4").data)
