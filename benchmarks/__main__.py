@@ -1,9 +1,11 @@
 """The performance harness: export speed, memory and live-play CPU, side by side with baselines.
 
-Run: python -m benchmarks [--quick] [--write]   (needs the `bench` extra: pip install -e '.[bench]')
+Run: python -m benchmarks [export] [startup] [kinds] [--quick] [--write]
+     (all three sections unless some are named; needs the `bench` extra: pip install -e '.[bench]')
 
 Every measured command runs in its own process (the way a user runs it), as the only child of
-a small wrapper that reports its peak RSS. Sessions are generated: a chapter every five
+a small wrapper that reports its peak RSS. Exports and the floor they are compared with run in
+turns, three times each, and the median is kept (`interleaved`). Sessions are generated: a chapter every five
 minutes, unique spoken lines (about a sixth of the time), flexible pauses, a rain bed.
   1. warm-cache MP3 export (practice export, mastering on) at 20 and 60 minutes
   2. the encoder floor: ffmpeg encoding the same audio from a WAV, same encoder and bitrate
@@ -23,6 +25,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,6 +68,22 @@ def measured(command: list[str], env: dict[str, str]) -> Run:
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed: {done.stderr[-800:]}")
     return Run(seconds, int(done.stderr.strip().splitlines()[-1]) / 1024)
+
+
+def interleaved(commands: dict[str, list[str]], env: dict[str, str], rounds: int) -> dict[str, Run]:
+    """Each command's median wall time (and its highest peak RSS) over `rounds`, run in turns (a, b, c,
+    a, b, c, ...): a machine that slows or speeds up meanwhile does so for all of them, so their
+    ratios hold where single runs minutes apart drift by 15 % and more on this VM."""
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            runs[name].append(measured(command, env))
+    return {name: Run(statistics.median(run.seconds for run in taken), max(run.peak_mb for run in taken))
+            for name, taken in runs.items()}
+
+
+ROUNDS = 3
+"""Turns of each export and its floor: the median of three."""
 
 
 def session(folder: Path, minutes: int) -> Path:
@@ -146,8 +165,49 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def measure_length(results: dict[str, dict[int, Run]], script: Path, minutes: int, folder: Path,
+                   env: dict[str, str], rounds: int) -> None:
+    """The exports of one session, mastered and not, in turns with the encoder floor on all cores
+    (up to 60 minutes: a WAV of the mix is written for it), then the one-core floor and pydub once."""
+    exports = {"export": practice("export", str(script), "-o", str(folder / f"ours-{minutes}.mp3"), "-q", "--force"),
+               "raw": practice("export", str(script), "-o", str(folder / f"raw-{minutes}.mp3"), "-q", "--force",
+                               "--no-master")}
+    if minutes > 60:
+        for name, run in interleaved(exports, env, rounds).items():
+            results[name][minutes] = run
+        return
+    wav = folder / f"mix-{minutes}.wav"
+    measured(practice("export", str(script), "-o", str(wav), "-q", "--no-master", "--force"), env)
+    turns = interleaved({**exports, "floor_cores": cores_floor_command(wav, minutes, folder)}, env, rounds)
+    for name, run in turns.items():
+        results[name][minutes] = run
+    results["floor"][minutes] = measured(floor_command(wav, folder / f"floor-{minutes}.mp3"), env)
+    wav.unlink()
+    results["baseline"][minutes] = measured(
+        [sys.executable, "-m", "benchmarks.baseline_pydub", str(script), str(folder / f"baseline-{minutes}.mp3")],
+        dict(env, PYTHONPATH=str(ROOT)))
+
+
+SECTIONS = ("export", "startup", "kinds")
+"""What `python -m benchmarks` measures, in order; name some to measure only those."""
+
+
 def main() -> None:
-    """Run everything, print the table, and with --write record it."""
+    """Run everything (or the sections named on the command line), print the tables, and with
+    --write record them."""
+    chosen = [word for word in sys.argv[1:] if word in SECTIONS] or list(SECTIONS)
+    if "export" in chosen:
+        export_section()
+    from benchmarks import kinds, startup
+
+    if "startup" in chosen:
+        startup.main()
+    if "kinds" in chosen:
+        kinds.main()
+
+
+def export_section() -> None:
+    """The export table: 20, 60 and 120 minutes against the floors and pydub, cold export, live CPU."""
     quick = "--quick" in sys.argv
     lengths = [20] if quick else [20, 60, 120]
     results: dict[str, dict[int, Run]] = {"export": {}, "raw": {}, "floor": {}, "floor_cores": {}, "baseline": {}}
@@ -161,31 +221,13 @@ def main() -> None:
         spoken = speech_seconds(scripts[20], env)
         for minutes, script in scripts.items():
             speech_seconds(script, env)  # warm the cache
-            mp3 = folder / f"ours-{minutes}.mp3"
-            results["export"][minutes] = measured(practice("export", str(script), "-o", str(mp3), "-q", "--force"),
-                                                  env)
-            results["raw"][minutes] = measured(
-                practice("export", str(script), "-o", str(folder / f"raw-{minutes}.mp3"), "-q", "--force",
-                         "--no-master"), env)
-            if minutes <= 60:
-                wav = folder / f"mix-{minutes}.wav"
-                measured(practice("export", str(script), "-o", str(wav), "-q", "--no-master", "--force"), env)
-                results["floor"][minutes] = measured(floor_command(wav, folder / f"floor-{minutes}.mp3"), env)
-                results["floor_cores"][minutes] = measured(cores_floor_command(wav, minutes, folder), env)
-                wav.unlink()
-                results["baseline"][minutes] = measured(
-                    [sys.executable, "-m", "benchmarks.baseline_pydub", str(script),
-                     str(folder / f"baseline-{minutes}.mp3")], dict(env, PYTHONPATH=str(ROOT)))
+            measure_length(results, script, minutes, folder, env, 1 if quick or minutes > 60 else ROUNDS)
         cpu = live_cpu_share(scripts[20], env, folder)
     table = report(results, cold, spoken, cpu, load_before)
     print(table)
     if "--write" in sys.argv:
         write(table)
         plot(results)
-    from benchmarks import kinds, startup
-
-    startup.main()
-    kinds.main()
 
 
 def report(results: dict[str, dict[int, Run]], cold: Run, spoken: float, cpu: float | None,

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import load_note, write_section
-from benchmarks.__main__ import ROOT, cores_floor_command, measured, practice, speech_seconds
+from benchmarks.__main__ import ROOT, ROUNDS, cores_floor_command, measured, practice, speech_seconds
 from benchmarks.sessions import KINDS, write
 
 PRELUDE = """
@@ -81,27 +82,54 @@ class Baselines:
     pydub: float | None
 
 
-def baselines(script: Path, minutes: int, mono: bool, folder: Path, env: dict[str, str]) -> Baselines:
-    """The all-cores encoder floor for the session's own mix (and, in stereo, the pydub baseline)."""
+def floor_wav(script: Path, mono: bool, folder: Path, env: dict[str, str]) -> Path:
+    """The session's own mix as a WAV, for the encoder floor."""
     wav = folder / f"{script.stem}-{'mono' if mono else 'stereo'}.wav"
     measured(practice("export", str(script), "-o", str(wav), "-q", "--force", "--no-master",
                       *(("--mono",) if mono else ())), env)
-    floor = measured(cores_floor_command(wav, minutes, folder), env).seconds
-    wav.unlink()
-    if mono:
-        return Baselines(floor, None)  # the baseline builds stereo only
-    pydub = measured([sys.executable, "-m", "benchmarks.baseline_pydub", str(script), str(folder / "baseline.mp3")],
-                     dict(env, PYTHONPATH=str(ROOT))).seconds
-    return Baselines(floor, pydub)
+    return wav
 
 
-def row(kind: str, minutes: int, layout: str, master: bool, seconds: float, peak: float, launches: Launches,
-        against: Baselines) -> str:
+def pydub_seconds(script: Path, folder: Path, env: dict[str, str]) -> float:
+    """The pydub baseline building and encoding the session (stereo)."""
+    return measured([sys.executable, "-m", "benchmarks.baseline_pydub", str(script), str(folder / "baseline.mp3")],
+                    dict(env, PYTHONPATH=str(ROOT))).seconds
+
+
+@dataclass
+class Export:
+    """One export's median seconds over its turns, its highest peak RSS and its ffmpeg launches."""
+
+    seconds: float
+    peak: float
+    launches: Launches
+
+
+def in_turns(script: Path, flags: tuple[str, ...], wav: Path, minutes: int, folder: Path, env: dict[str, str],
+             rounds: int) -> tuple[float, Export, Export]:
+    """The all-cores floor, the mastered export and the unmastered one, run in turns `rounds` times
+    (so a machine that slows meanwhile slows all three); each one's median."""
+    taken: dict[str, list[tuple[float, float, Launches]]] = {"floor": [], "master": [], "raw": []}
+    for _ in range(rounds):
+        taken["floor"].append((measured(cores_floor_command(wav, minutes, folder), env).seconds, 0.0,
+                               Launches(0, 0, 0)))
+        taken["master"].append(export_counted(script, folder / f"{script.stem}.mp3", env, *flags))
+        taken["raw"].append(export_counted(script, folder / f"{script.stem}.mp3", env, *flags, "--no-master"))
+
+    def median(name: str) -> Export:
+        runs = taken[name]
+        return Export(statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2])
+
+    return median("floor").seconds, median("master"), median("raw")
+
+
+def row(kind: str, minutes: int, layout: str, master: bool, export: Export, floor: float,
+        pydub: float | None) -> str:
     """One table row, with the export's time against the floor and the baseline."""
-    pydub = f"{against.pydub:.1f} s | {against.pydub / seconds:.1f}x" if against.pydub else "- | -"
-    return (f"| {kind} {minutes} min | {layout} | {'yes' if master else 'no'} | {seconds:.1f} s "
-            f"| {against.floor:.1f} s | {seconds / against.floor:.2f}x | {pydub} "
-            f"| {launches.encoders} | {launches.meters} | {peak:.0f} MB |")
+    against = f"{pydub:.1f} s | {pydub / export.seconds:.1f}x" if pydub else "- | -"
+    return (f"| {kind} {minutes} min | {layout} | {'yes' if master else 'no'} | {export.seconds:.1f} s "
+            f"| {floor:.1f} s | {export.seconds / floor:.2f}x | {against} "
+            f"| {export.launches.encoders} | {export.launches.meters} | {export.peak:.0f} MB |")
 
 
 def main() -> None:
@@ -119,13 +147,15 @@ def main() -> None:
             speech_seconds(script, env)  # warm the speech cache: these are warm exports
             cases = [("stereo", ()), ("mono", ("--mono",))] if not quick or kind == "dense" else [("stereo", ())]
             for layout, flags in cases:
-                against = baselines(script, minutes, layout == "mono", folder, env)
-                for master in (True, False):
-                    extra = (*flags, *(() if master else ("--no-master",)))
-                    seconds, peak, launches = export_counted(script, folder / f"{kind}.mp3", env, *extra)
-                    rows.append(row(kind, minutes, layout, master, seconds, peak, launches, against))
+                wav = floor_wav(script, layout == "mono", folder, env)
+                floor, mastered, raw = in_turns(script, flags, wav, minutes, folder, env, 1 if quick else ROUNDS)
+                wav.unlink()
+                pydub = pydub_seconds(script, folder, env) if layout == "stereo" else None
+                for master, export in ((True, mastered), (False, raw)):
+                    rows.append(row(kind, minutes, layout, master, export, floor, pydub))
                     print(rows[-1], flush=True)
-    text = "\n".join([f"Warm MP3 exports of each kind of session (`python -m benchmarks.kinds`), {load_note()}:",
+    text = "\n".join([f"Warm MP3 exports of each kind of session (`python -m benchmarks.kinds`), each the median "
+                      f"of {1 if quick else ROUNDS} run in turns with its floor, {load_note()}:",
                       "", *rows, "",
                       "The floor is one ffmpeg per core encoding its share of the same session's mix (a WAV), "
                       "as in the export table. Encoder launches count ffmpeg processes encoding the mix: a "
