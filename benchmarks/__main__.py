@@ -22,6 +22,7 @@ docs/performance.png. Every table records the load average it was measured at.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import shutil
@@ -30,12 +31,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from benchmarks import load_note, write_section
 from player.ffmpeg import ffmpeg_exe
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 PLOT = ROOT / "docs" / "performance.png"
 MEASURED = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
@@ -70,16 +74,22 @@ def measured(command: list[str], env: dict[str, str]) -> Run:
     return Run(seconds, int(done.stderr.strip().splitlines()[-1]) / 1024)
 
 
-def interleaved(commands: dict[str, list[str]], env: dict[str, str], rounds: int) -> dict[str, Run]:
-    """Each command's median wall time (and its highest peak RSS) over `rounds`, run in turns (a, b, c,
-    a, b, c, ...): a machine that slows or speeds up meanwhile does so for all of them, so their
-    ratios hold where single runs minutes apart drift by 15 % and more on this VM."""
-    runs: dict[str, list[Run]] = {name: [] for name in commands}
+def turns(calls: dict[str, Callable[[], T]], rounds: int) -> dict[str, list[T]]:
+    """What each call returned over `rounds`, the calls made in turns (a, b, c, a, b, c, ...): a
+    machine that slows or speeds up meanwhile does so for all of them, so their ratios hold where
+    single runs minutes apart drift by 15 % and more on this VM."""
+    taken: dict[str, list[T]] = {name: [] for name in calls}
     for _ in range(rounds):
-        for name, command in commands.items():
-            runs[name].append(measured(command, env))
-    return {name: Run(statistics.median(run.seconds for run in taken), max(run.peak_mb for run in taken))
-            for name, taken in runs.items()}
+        for name, call in calls.items():
+            taken[name].append(call())
+    return taken
+
+
+def interleaved(commands: dict[str, list[str]], env: dict[str, str], rounds: int) -> dict[str, Run]:
+    """Each command's median wall time (and its highest peak RSS) over `rounds` run in turns."""
+    taken = turns({name: functools.partial(measured, command, env) for name, command in commands.items()}, rounds)
+    return {name: Run(statistics.median(run.seconds for run in runs), max(run.peak_mb for run in runs))
+            for name, runs in taken.items()}
 
 
 ROUNDS = 3

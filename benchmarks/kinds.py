@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import load_note, write_section
-from benchmarks.__main__ import ROOT, ROUNDS, cores_floor_command, measured, practice, speech_seconds
+from benchmarks.__main__ import ROOT, ROUNDS, cores_floor_command, measured, practice, speech_seconds, turns
 from benchmarks.sessions import KINDS, write
 
 PRELUDE = """
@@ -109,18 +109,16 @@ def in_turns(script: Path, flags: tuple[str, ...], wav: Path, minutes: int, fold
              rounds: int) -> tuple[float, Export, Export]:
     """The all-cores floor, the mastered export and the unmastered one, run in turns `rounds` times
     (so a machine that slows meanwhile slows all three); each one's median."""
-    taken: dict[str, list[tuple[float, float, Launches]]] = {"floor": [], "master": [], "raw": []}
-    for _ in range(rounds):
-        taken["floor"].append((measured(cores_floor_command(wav, minutes, folder), env).seconds, 0.0,
-                               Launches(0, 0, 0)))
-        taken["master"].append(export_counted(script, folder / f"{script.stem}.mp3", env, *flags))
-        taken["raw"].append(export_counted(script, folder / f"{script.stem}.mp3", env, *flags, "--no-master"))
+    mp3 = folder / f"{script.stem}.mp3"
+    exports = turns({"floor": lambda: (measured(cores_floor_command(wav, minutes, folder), env).seconds, 0.0,
+                                       Launches(0, 0, 0)),
+                     "master": lambda: export_counted(script, mp3, env, *flags),
+                     "raw": lambda: export_counted(script, mp3, env, *flags, "--no-master")}, rounds)
 
-    def median(name: str) -> Export:
-        runs = taken[name]
+    def median(runs: list[tuple[float, float, Launches]]) -> Export:
         return Export(statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2])
 
-    return median("floor").seconds, median("master"), median("raw")
+    return median(exports["floor"]).seconds, median(exports["master"]), median(exports["raw"])
 
 
 def row(kind: str, minutes: int, layout: str, master: bool, export: Export, floor: float,
